@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod amount;
+pub mod api;
 pub mod feed;
 pub mod mapping;
 pub mod money;

@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(s.grouping, Grouping::DateDivision);
         assert_eq!(s.lines, LineMode::Net);
         assert_eq!(s.tracking.division.as_ref().unwrap().category, "Division");
-        assert!(s.check().is_empty());
+        assert_eq!(s.check(), vec![]);
     }
 
     #[test]

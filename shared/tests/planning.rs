@@ -61,7 +61,7 @@ both_targets! {
         let plan = plan_with(&postings, &MappingSettings::default());
         assert_eq!(plan.journals.len(), 2);
         let first = &plan.journals[0];
-        assert!(first.problems.is_empty(), "{:?}", first.problems);
+        assert_eq!(first.problems, vec![]);
         assert_eq!(first.group, "Division 1");
         assert_eq!(first.debits(), Money::from_cents(125_000));
         assert_eq!(first.credits(), Money::from_cents(125_000));
@@ -121,7 +121,7 @@ both_targets! {
         settings.rounding.account = Some("860".into());
         let plan = plan_with(&postings, &settings);
         let journal = &plan.journals[0];
-        assert!(journal.problems.is_empty(), "{:?}", journal.problems);
+        assert_eq!(journal.problems, vec![]);
         let rounding = journal.lines.last().unwrap();
         assert!(rounding.rounding);
         assert_eq!(rounding.account_code, "860");
@@ -136,7 +136,7 @@ both_targets! {
         let mut settings = MappingSettings::default();
         settings.rounding.round_extra_decimals = true;
         let plan = plan_with(&postings, &settings);
-        assert!(plan.journals[0].problems.is_empty(), "{:?}", plan.journals[0].problems);
+        assert_eq!(plan.journals[0].problems, vec![]);
         assert_eq!(plan.journals[0].lines[0].amount, Money::from_cents(1001));
     }
 
@@ -180,7 +180,7 @@ both_targets! {
             ];
             let problems = only_problems(&postings, &MappingSettings::default());
             assert_eq!(problems, vec![expected.clone()]);
-            assert!(!expected.fix().is_empty());
+            assert!(expected.fix().len() > 20, "{}", expected.fix());
         }
         assert_eq!(Problem::BankAccount { code: "090".into(), name: "x".into() }.severity(), Severity::Warning);
     }
@@ -198,14 +198,14 @@ both_targets! {
         assert_eq!(problems[0].to_string(), "The TaxType code 'OUTPUT' cannot be used with account code '1200'.");
         settings.tax_types.insert("1200".into(), "INPUT".into());
         settings.tax_types.insert("4000".into(), "OUTPUT".into());
-        assert!(only_problems(&postings, &settings).is_empty());
+        assert_eq!(only_problems(&postings, &settings), vec![]);
     }
 
     fn tracking_options_must_exist_be_active_and_number_at_most_two() {
         let problems = only_problems(&invoice("A", "2019-08-19", "5.00").into_iter().map(|mut p| { p.division = Some("3".into()); p }).collect::<Vec<_>>(), &MappingSettings::default());
         assert_eq!(problems, vec![Problem::UnknownTrackingOption { category: "Division".into(), option: "3".into() }]);
         let mut settings = MappingSettings::default();
-        settings.tracking.store = Some(srm_xero_shared::mapping::DimensionMap { category: "Location".into(), options: Default::default() });
+        settings.tracking.store = Some(srm_xero_shared::mapping::DimensionMap { category: "Location".into(), options: std::collections::BTreeMap::new() });
         let postings: Vec<Posting> = invoice("A", "2019-08-19", "5.00").into_iter().map(|mut p| { p.store = Some("001".into()); p }).collect();
         let problems = only_problems(&postings, &settings);
         assert_eq!(problems, vec![Problem::UnknownTrackingCategory { category: "Location".into() }]);
@@ -236,7 +236,7 @@ both_targets! {
             export_number: None,
             reference: &reference(),
         });
-        assert!(plan.journals[0].problems.is_empty());
+        assert_eq!(plan.journals[0].problems, vec![]);
         assert_eq!(plan.journals[0].to_xero().status, Some(ManualJournalStatus::Draft));
     }
 
@@ -266,6 +266,6 @@ both_targets! {
         // 1200 and 4000 in two divisions, division 2 with debits and credits apart: 6 lines.
         assert_eq!(journal.lines.len(), 6, "{:#?}", journal.lines);
         assert_eq!(journal.debits(), Money::from_cents(1400));
-        assert!(journal.problems.is_empty(), "{:?}", journal.problems);
+        assert_eq!(journal.problems, vec![]);
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 
 use chrono::Days;
 use proptest::prelude::*;
@@ -60,8 +61,9 @@ fn csv_of(postings: &[Posting]) -> String {
         "id,date,account,division,account_description,debit,credit,source,reference,store,memo\n",
     );
     for p in postings {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
             p.id,
             p.date.format("%m/%d/%Y"),
             p.account,
@@ -73,7 +75,7 @@ fn csv_of(postings: &[Posting]) -> String {
             p.reference,
             p.store.as_deref().unwrap_or(""),
             p.memo
-        ));
+        );
     }
     out
 }

@@ -84,7 +84,10 @@ impl Spec {
     /// # Panics
     /// When the schema does not exist or does not compile.
     pub fn check(&self, schema: &str, instance: &Value) -> Result<(), String> {
-        self.check_with(&json!({ "$ref": format!("#/components/schemas/{schema}") }), instance)
+        self.check_with(
+            &json!({ "$ref": format!("#/components/schemas/{schema}") }),
+            instance,
+        )
     }
 
     /// Validates `instance` against an array of `#/components/schemas/{schema}`.
@@ -106,7 +109,11 @@ impl Spec {
             .iter_errors(instance)
             .map(|e| format!("{}: {e}", e.instance_path()))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors.join("\n")) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n"))
+        }
     }
 
     /// The example body the spec gives for `method path` answering `status`.
@@ -147,10 +154,10 @@ fn read_string_booleans(value: &mut Value) {
         Value::Object(map) => {
             if is_boolean_schema(map) {
                 for key in ["default", "example"] {
-                    if let Some(Value::String(s)) = map.get(key) {
-                        if let Ok(b) = s.parse::<bool>() {
-                            map.insert(key.into(), Value::Bool(b));
-                        }
+                    if let Some(Value::String(s)) = map.get(key)
+                        && let Ok(b) = s.parse::<bool>()
+                    {
+                        map.insert(key.into(), Value::Bool(b));
                     }
                 }
             }

@@ -1,0 +1,355 @@
+//! The proxy's JSON API: the types the proxy serves and the component reads, defined once.
+//!
+//! Paths (all under the proxy's origin; `/api/*` needs the caller token as a Bearer token):
+//! - `GET /api/connection` → [`ConnectionStatus`]; `POST /api/connection/start` (admin) →
+//!   [`ConnectStart`]; `POST /api/connection/organisation` (admin, [`ChooseOrganisation`]);
+//!   `DELETE /api/connection` (admin).
+//! - `GET /api/reference` → [`ReferenceSnapshot`]; `POST /api/reference/refresh` → the same.
+//! - `GET /api/mapping` → [`MappingDocument`]; `PUT /api/mapping` (admin, [`MappingChange`]).
+//! - `POST /api/exported` ([`ExportedLookup`]) → [`ExportedPostings`].
+//! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
+//!   ([`NewExport`]) → [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
+//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events`, the same as server-sent events);
+//!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
+//!   `POST /api/exports/{n}/retry` ([`RetryRequest`]); `POST /api/exports/{n}/journals/{key}/void`
+//!   ([`VoidRequest`]).
+//!
+//! Every error answer is an [`ApiError`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::feed::Posting;
+use crate::mapping::MappingSettings;
+use crate::money::Money;
+use crate::plan::{JournalKey, PlannedJournal};
+use crate::problem::Problem;
+use crate::xero::reference::ReferenceData;
+
+/// The one error format of every `/api` answer that is not a success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A stable machine-readable code: `unauthorized`, `forbidden`, `bad_request`,
+    /// `invalid`, `not_found`, `conflict`, `payload_too_large`, `xero_unavailable`, `internal`.
+    pub error: String,
+    /// A sentence for people, naming what is wrong.
+    pub message: String,
+    /// Per-journal problems, when the refusal is about journals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journals: Vec<JournalProblems>,
+}
+
+/// Why one journal was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalProblems {
+    /// The journal.
+    pub key: JournalKey,
+    /// What is wrong with it.
+    pub problems: Vec<Problem>,
+}
+
+/// Where the tenant's Xero connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Never connected, or disconnected.
+    Disconnected,
+    /// Consent given for several organisations: an admin must choose one.
+    ChoosingOrganisation,
+    /// Connected and healthy.
+    Connected,
+    /// Xero refused the refresh token: an admin must connect again. Exports wait meanwhile.
+    ReconnectNeeded,
+}
+
+/// A Xero organisation the token set can reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationRef {
+    /// Xero's tenant id.
+    pub tenant_id: String,
+    /// The organisation's name.
+    pub name: String,
+}
+
+/// `GET /api/connection`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionStatus {
+    /// Where it stands.
+    pub state: ConnectionState,
+    /// The organisation journals go to.
+    pub organisation: Option<OrganisationRef>,
+    /// The organisations to choose from, while choosing.
+    #[serde(default)]
+    pub choices: Vec<OrganisationRef>,
+    /// Scopes Xero granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// When the tokens were last refreshed.
+    pub last_refreshed_at: Option<DateTime<Utc>>,
+    /// Who connected it.
+    pub connected_by: Option<String>,
+    /// What went wrong, in words, when not healthy.
+    pub message: Option<String>,
+}
+
+/// `POST /api/connection/start`: where to send the admin's popup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectStart {
+    /// Xero's consent page, with state and PKCE bound to this caller.
+    pub authorize_url: String,
+}
+
+/// `POST /api/connection/organisation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChooseOrganisation {
+    /// One of the choices' tenant ids.
+    pub tenant_id: String,
+}
+
+/// `GET /api/reference`: Xero's reference data as the proxy last read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceSnapshot {
+    /// Accounts, tax rates, tracking, organisation.
+    pub reference: ReferenceData,
+    /// When it was read from Xero.
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// `GET /api/mapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MappingDocument {
+    /// The settings.
+    pub settings: MappingSettings,
+    /// Increases with every change; a change names the version it was made from.
+    pub version: u64,
+    /// Who changed it last.
+    pub updated_by: Option<String>,
+    /// When.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// `PUT /api/mapping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MappingChange {
+    /// The new settings.
+    pub settings: MappingSettings,
+    /// The version they were edited from (a stale one is a 409).
+    pub version: u64,
+}
+
+/// `POST /api/exported`: which of these postings are already exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedLookup {
+    /// Posting ids read from the feed.
+    pub posting_ids: Vec<String>,
+}
+
+/// The answer to [`ExportedLookup`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExportedPostings {
+    /// Posting id → the export whose posted or in-flight journal holds it.
+    pub exported: HashMap<String, u64>,
+    /// The latest posting date ever exported (the default "Sync from" is the day after).
+    pub last_exported_date: Option<NaiveDate>,
+}
+
+/// `POST /api/exports`: Accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewExport {
+    /// Sync from this date.
+    pub from: NaiveDate,
+    /// The postings the journals are made of; the proxy re-plans from them.
+    pub postings: Vec<Posting>,
+    /// The journals the user accepted (by key); each must re-plan identically and be postable.
+    pub journals: Vec<JournalKey>,
+}
+
+/// The answer to [`NewExport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportCreated {
+    /// The Export Transaction #.
+    pub number: u64,
+}
+
+/// An export's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStatus {
+    /// Some journal is pending, posting or failed.
+    Open,
+    /// Every journal is posted or voided.
+    Exported,
+}
+
+/// A journal's state in the export ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalState {
+    /// Waiting to be sent.
+    Pending,
+    /// Sent; the answer is not in yet (or was lost and is being checked).
+    Posting,
+    /// In Xero.
+    Posted,
+    /// Refused; see its messages.
+    Failed,
+    /// Given up by a person, with a reason.
+    Voided,
+}
+
+/// Journals per state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Pending.
+    pub pending: u32,
+    /// Posting.
+    pub posting: u32,
+    /// Posted.
+    pub posted: u32,
+    /// Failed.
+    pub failed: u32,
+    /// Voided.
+    pub voided: u32,
+}
+
+impl Counts {
+    /// All journals.
+    pub fn total(&self) -> u32 {
+        self.pending + self.posting + self.posted + self.failed + self.voided
+    }
+}
+
+/// One export in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    /// The Export Transaction #.
+    pub number: u64,
+    /// Synced from.
+    pub from_date: NaiveDate,
+    /// When Accept was pressed.
+    pub created_at: DateTime<Utc>,
+    /// Who pressed it.
+    pub created_by: String,
+    /// Open or exported.
+    pub status: ExportStatus,
+    /// Journals per state.
+    pub counts: Counts,
+}
+
+/// Why posting is paused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    /// In words: "Xero's rate limit (minute)", "reconnect needed", …
+    pub reason: String,
+    /// When posting resumes, when known.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/exports/{n}/progress`, and each server-sent event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The export.
+    pub number: u64,
+    /// Open or exported.
+    pub status: ExportStatus,
+    /// Journals per state.
+    pub counts: Counts,
+    /// Why posting is paused, if it is.
+    pub waiting: Option<Waiting>,
+    /// Seconds until the remaining journals are posted, at the current pace.
+    pub eta_seconds: Option<u64>,
+    /// Increases with every change, so late events can be recognised and dropped.
+    pub sequence: u64,
+}
+
+/// Who voided a journal, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidInfo {
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One journal in an export's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalRow {
+    /// The journal key.
+    pub key: JournalKey,
+    /// The posting date.
+    pub date: NaiveDate,
+    /// "Division 1", …
+    pub group: String,
+    /// The narration sent to Xero.
+    pub narration: String,
+    /// The journal's total (its debits).
+    pub total: Money,
+    /// Lines.
+    pub line_count: u32,
+    /// Its state.
+    pub state: JournalState,
+    /// Xero's ManualJournalID, once posted.
+    pub xero_id: Option<String>,
+    /// A link to the journal in Xero, once posted.
+    pub xero_url: Option<String>,
+    /// Xero's messages (and ours), when failed.
+    #[serde(default)]
+    pub messages: Vec<String>,
+    /// Who voided it, when and why.
+    pub voided: Option<VoidInfo>,
+}
+
+/// `GET /api/exports/{n}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportDetail {
+    /// The export.
+    pub summary: ExportSummary,
+    /// Its journals.
+    pub journals: Vec<JournalRow>,
+    /// Why posting is paused, if it is.
+    pub waiting: Option<Waiting>,
+}
+
+/// One event in a journal's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (a person's name, or "srm-xero" for the worker).
+    pub who: String,
+    /// What happened, in words.
+    pub what: String,
+}
+
+/// `GET /api/exports/{n}/journals/{key}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalDetail {
+    /// Its row.
+    pub row: JournalRow,
+    /// Its lines and source posting ids, as planned and sent.
+    pub journal: PlannedJournal,
+    /// Its source SRM postings.
+    pub postings: Vec<Posting>,
+    /// Created, posted, failed, retried, voided: by whom and when.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// `POST /api/exports/{n}/retry`: failed journals, re-planned with today's mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryRequest {
+    /// The failed journals' postings.
+    pub postings: Vec<Posting>,
+    /// The failed journals to retry.
+    pub journals: Vec<JournalKey>,
+}
+
+/// `POST /api/exports/{n}/journals/{key}/void`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidRequest {
+    /// Why (required, shown in the history).
+    pub reason: String,
+}

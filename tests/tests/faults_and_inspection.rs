@@ -1,0 +1,205 @@
+//! Faults on demand (error statuses, a delay, save-then-drop) from the Rust API and the admin
+//! endpoint, and inspection of calls, journals and per-tenant counts.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::{balanced, client, header, start, wrap};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use srm_xero_tests::demo::org::ACME_TENANT_ID;
+use srm_xero_tests::sim::{Fault, FaultKind};
+
+#[tokio::test]
+async fn the_next_n_calls_answer_500_503_or_429_then_calls_succeed() {
+    let t = start().await;
+    t.sim.inject(Fault::next(
+        2,
+        FaultKind::Status {
+            status: 500,
+            retry_after: None,
+        },
+    ));
+    t.sim.inject(Fault::next(
+        1,
+        FaultKind::Status {
+            status: 503,
+            retry_after: None,
+        },
+    ));
+    t.sim.inject(Fault::next(
+        1,
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(7),
+        },
+    ));
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let answer = t.get("/Organisation").await;
+        if answer.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(header(&answer, "retry-after").as_deref(), Some("7"));
+            assert_eq!(
+                header(&answer, "x-rate-limit-problem").as_deref(),
+                Some("minute")
+            );
+        }
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(statuses, [500, 500, 503, 429, 200]);
+}
+
+#[tokio::test]
+async fn a_fault_can_target_only_one_method() {
+    let t = start().await;
+    t.sim.inject(
+        Fault::next(
+            1,
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
+    assert_eq!(t.get("/ManualJournals").await.status(), StatusCode::OK);
+    let put = t
+        .put_journals(&wrap(vec![balanced("x", "2019-08-19")]), false)
+        .await;
+    assert_eq!(put.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(t.sim.journals().len(), 0);
+}
+
+#[tokio::test]
+async fn a_delay_outlasts_a_client_timeout() {
+    let t = start().await;
+    t.sim
+        .inject(Fault::next(1, FaultKind::Delay { ms: 60_000 }));
+    let error = t
+        .api(Method::GET, "/Organisation")
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+}
+
+#[tokio::test]
+async fn save_then_drop_stores_the_journal_but_the_client_sees_a_connection_error() {
+    let t = start().await;
+    t.sim.inject(Fault::next(1, FaultKind::DropAfterSave));
+    let error = t
+        .api(Method::PUT, "/ManualJournals?summarizeErrors=false")
+        .header("Idempotency-Key", "drop-1")
+        .json(&wrap(vec![balanced("saved but unanswered", "2019-08-19")]))
+        .send()
+        .await
+        .expect_err("no answer");
+    assert!(error.is_request() || error.is_connect(), "{error}");
+    let stored = t.sim.journals();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].narration, "saved but unanswered");
+    assert_eq!(
+        t.sim.in_flight(ACME_TENANT_ID),
+        0,
+        "the dropped call left flight"
+    );
+    // The retry with the same key gets the remembered answer instead of a second journal.
+    let retry = t
+        .api(Method::PUT, "/ManualJournals?summarizeErrors=false")
+        .header("Idempotency-Key", "drop-1")
+        .json(&wrap(vec![balanced("saved but unanswered", "2019-08-19")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(t.sim.journals().len(), 1);
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_queues_faults_and_shows_journals_calls_and_counts() {
+    let t = start().await;
+    let admin = |path: &str| format!("{}/_sim{path}", t.sim.urls().api);
+    let queued = client()
+        .post(admin("/faults"))
+        .json(&json!({"kind": "status", "status": 503, "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get("/Organisation").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    client()
+        .post(admin("/faults"))
+        .json(&json!({"kind": "drop_after_save"}))
+        .send()
+        .await
+        .unwrap();
+    let dropped = t
+        .api(Method::PUT, "/ManualJournals?summarizeErrors=false")
+        .json(&wrap(vec![balanced("via admin", "2019-08-19")]))
+        .send()
+        .await;
+    assert!(dropped.is_err(), "the connection was dropped");
+    let journals: serde_json::Value = client()
+        .get(admin("/journals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(journals[0]["narration"], "via admin");
+    assert_eq!(journals[0]["lines"][0]["line_amount"], "125");
+    let counts: serde_json::Value = client()
+        .get(admin("/counts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts[ACME_TENANT_ID]["journals"], 1);
+    assert_eq!(counts[ACME_TENANT_ID]["calls"], 2);
+}
+
+#[tokio::test]
+async fn every_call_is_recorded_without_secrets_and_each_posting_key_is_in_one_journal() {
+    let t = start().await;
+    let sent: Vec<_> = (0..4)
+        .map(|i| balanced(&format!("key-{i}"), "2019-08-19"))
+        .collect();
+    t.put_journals(&wrap(sent), false).await;
+    let app = t.sim.app();
+    client()
+        .post(format!("{}/connect/token", t.sim.urls().identity))
+        .basic_auth(&app.client_id, Some(&app.client_secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t.refresh.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let calls = t.sim.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].method, "PUT");
+    assert_eq!(
+        calls[0].path,
+        "/api.xro/2.0/ManualJournals?summarizeErrors=false"
+    );
+    assert_eq!(calls[0].tenant(), Some(ACME_TENANT_ID));
+    assert!(calls[0].body.contains("key-3"));
+    for call in &calls {
+        assert!(call.header("authorization").is_none());
+        assert!(!call.body.contains(&t.refresh) && !call.body.contains(&t.token));
+    }
+    assert!(calls[1].body.contains("refresh_token=[redacted]"));
+    let narrations: HashSet<String> = t.sim.journals().into_iter().map(|j| j.narration).collect();
+    assert_eq!(narrations.len(), 4, "no journal twice");
+    assert_eq!(t.sim.counts()[ACME_TENANT_ID].journals, 4);
+}

@@ -1,0 +1,108 @@
+//! `cargo xtask`: the project's own commands, in Rust and std only.
+//!
+//! - `cargo xtask test` installs what is missing, then runs every check the project has (see
+//!   [`steps`]) and ends with one line `N passed, M failed`. `.ci/run` calls exactly this.
+//! - `cargo xtask install` only installs what is missing (see [`install`]).
+//!
+//! A `demo` command joins these when the proxy can serve the demo: one more [`Command`] variant.
+
+mod env;
+mod install;
+mod run;
+mod steps;
+
+use std::process::ExitCode;
+
+use env::Env;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test      install what is missing, then run every check (fmt, clippy, native and browser tests,
+            the wasm builds, the release bundle); the last line is `N passed, M failed`
+  install   install what is missing: the wasm32 target, wasm-bindgen-cli, Trunk, wasm-opt,
+            Chromium and ChromeDriver
+  help      this text";
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Test,
+    Install,
+    Help,
+}
+
+impl Command {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        match args {
+            [] => Err("no command given".to_owned()),
+            [command] => match command.as_str() {
+                "test" => Ok(Self::Test),
+                "install" => Ok(Self::Install),
+                "help" | "-h" | "--help" => Ok(Self::Help),
+                other => Err(format!("unknown command `{other}`")),
+            },
+            [command, extra, ..] => Err(format!("`{command}` takes no arguments (got `{extra}`)")),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match Command::parse(&args) {
+        Ok(command) => command,
+        Err(problem) => {
+            eprintln!("xtask: {problem}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if command == Command::Help {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let env = match Env::discover() {
+        Ok(env) => env,
+        Err(problem) => {
+            eprintln!("xtask: {problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match command {
+        Command::Install => match install::everything(&env) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(problem) => {
+                eprintln!("\n✗ install failed: {problem}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Test => steps::test(&env),
+        Command::Help => unreachable!("handled above"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|&word| word.to_owned()).collect()
+    }
+
+    #[test]
+    fn the_commands_parse() {
+        assert_eq!(Command::parse(&args(&["test"])), Ok(Command::Test));
+        assert_eq!(Command::parse(&args(&["install"])), Ok(Command::Install));
+        assert_eq!(Command::parse(&args(&["--help"])), Ok(Command::Help));
+    }
+
+    #[test]
+    fn unknown_missing_and_extra_arguments_are_refused() {
+        assert!(Command::parse(&args(&[])).is_err());
+        assert_eq!(
+            Command::parse(&args(&["deploy"])),
+            Err("unknown command `deploy`".to_owned())
+        );
+        assert!(Command::parse(&args(&["test", "--fast"])).is_err());
+    }
+}
