@@ -67,8 +67,6 @@ fn plan(env: &Env) -> Vec<Step> {
         cargo(&[
             "test",
             "--workspace",
-            "--exclude",
-            "srm-xero-frontend",
             "--no-fail-fast",
         ]),
     );
