@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::fields::PostingFields;
+use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, Location, Posting};
 
 const REQUIRED: [&str; 6] = ["id", "date", "account", "debit", "credit", "source"];
@@ -25,7 +25,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<Posting>, FeedError> {
     if let Some(missing) = REQUIRED.into_iter().find(|c| !columns.contains_key(*c)) {
         return Err(FeedError::MissingColumn(missing));
     }
-    let mut first_seen: HashMap<String, Location> = HashMap::new();
+    let mut ids = UniqueIds::default();
     let mut postings = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| FeedError::Csv(e.to_string()))?;
@@ -52,19 +52,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<Posting>, FeedError> {
             store: cell("store"),
             memo: cell("memo"),
         };
-        let posting = fields.into_posting(Location::Line { line, id: None })?;
-        let at = Location::Line {
-            line,
-            id: Some(posting.id.clone()),
-        };
-        if let Some(first) = first_seen.get(&posting.id) {
-            return Err(FeedError::DuplicateId {
-                id: posting.id,
-                at,
-                first: first.clone(),
-            });
-        }
-        first_seen.insert(posting.id.clone(), at);
+        let at = Location::Line { line, id: None };
+        let posting = fields.into_posting(at.clone())?;
+        ids.admit(&posting.id, at.with_id(&posting.id))?;
         postings.push(posting);
     }
     Ok(postings)

@@ -1,5 +1,7 @@
 //! The one conversion from a posting's text fields to a [`Posting`], shared by JSON and CSV.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -101,5 +103,24 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(text, "%m/%d/%Y").ok()
     } else {
         None
+    }
+}
+
+/// Remembers where each posting id was first seen, refusing a second occurrence.
+#[derive(Debug, Default)]
+pub(super) struct UniqueIds(HashMap<String, Location>);
+
+impl UniqueIds {
+    /// Admits `id` seen at `at`, or names both places it stands.
+    pub fn admit(&mut self, id: &str, at: Location) -> Result<(), FeedError> {
+        if let Some(first) = self.0.get(id) {
+            return Err(FeedError::DuplicateId {
+                id: id.to_owned(),
+                at,
+                first: first.clone(),
+            });
+        }
+        self.0.insert(id.to_owned(), at);
+        Ok(())
     }
 }

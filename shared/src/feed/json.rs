@@ -1,11 +1,9 @@
 //! The JSON page of SRM's G/L feed (`GET {gl-feed-url}?from=…&cursor=…`).
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::fields::PostingFields;
+use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, FieldProblem, Location, Posting};
 
 /// One page of the feed.
@@ -98,7 +96,7 @@ fn raw_text(raw: &RawValue) -> Result<String, FieldProblem> {
 /// Parses one feed page. Every posting is checked; the first problem refuses the whole page.
 pub fn parse_page(text: &str) -> Result<FeedPage, FeedError> {
     let raw: RawPage = serde_json::from_str(text).map_err(|e| FeedError::Syntax(e.to_string()))?;
-    let mut first_seen: HashMap<String, Location> = HashMap::new();
+    let mut ids = UniqueIds::default();
     let mut postings = Vec::with_capacity(raw.postings.len());
     for (index, raw_posting) in raw.postings.into_iter().enumerate() {
         let at = Location::Posting {
@@ -106,18 +104,7 @@ pub fn parse_page(text: &str) -> Result<FeedPage, FeedError> {
             id: None,
         };
         let posting = raw_posting.into_posting(&at)?;
-        let at = Location::Posting {
-            index: index + 1,
-            id: Some(posting.id.clone()),
-        };
-        if let Some(first) = first_seen.get(&posting.id) {
-            return Err(FeedError::DuplicateId {
-                id: posting.id,
-                at,
-                first: first.clone(),
-            });
-        }
-        first_seen.insert(posting.id.clone(), at);
+        ids.admit(&posting.id, at.with_id(&posting.id))?;
         postings.push(posting);
     }
     Ok(FeedPage {

@@ -8,7 +8,6 @@ mod error;
 mod fields;
 mod json;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -139,7 +138,7 @@ impl fmt::Display for Source {
 #[derive(Debug, Default)]
 pub struct FeedCollector {
     postings: Vec<Posting>,
-    seen: HashMap<String, Location>,
+    ids: fields::UniqueIds,
     company: Option<String>,
     currency: Option<String>,
     pages: usize,
@@ -158,14 +157,7 @@ impl FeedCollector {
                 index: index + 1,
                 id: posting.id.clone(),
             };
-            if let Some(first) = self.seen.get(&posting.id) {
-                return Err(FeedError::DuplicateId {
-                    id: posting.id,
-                    at,
-                    first: first.clone(),
-                });
-            }
-            self.seen.insert(posting.id.clone(), at);
+            self.ids.admit(&posting.id, at)?;
             self.postings.push(posting);
         }
         Ok(())
