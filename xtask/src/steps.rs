@@ -64,11 +64,7 @@ fn plan(env: &Env) -> Vec<Step> {
 
     let mut native_tests = Step::new(
         "native tests",
-        cargo(&[
-            "test",
-            "--workspace",
-            "--no-fail-fast",
-        ]),
+        cargo(&["test", "--workspace", "--no-fail-fast"]),
     );
     native_tests.note = match openapi_dir(env) {
         OpenApi::Inherited(dir) => Some(format!(
