@@ -1,14 +1,26 @@
 //! The "Post Xero Journals" component that SRM's Backoffice > Daily Close page embeds.
 //!
-//! For now it is the page's heading and its two inputs, each holding what the user types: the
-//! Export Transaction # (blank starts a new export) and the "Sync from" date. Looking up exports,
-//! the G/L feed, the preview and posting arrive with the proxy's API; the custom element and
-//! `embed.js` that mount it on SRM's page arrive with them.
+//! `embed.js` defines the `<srm-xero-post-journals>` custom element: it attaches a shadow root and
+//! calls [`mount_element`] with the element's attributes, then forwards attribute changes to the
+//! returned [`Embedded`] handle. The page itself is [`app::App`]: a reducer ([`state`]), the proxy
+//! and feed client ([`api`]) and small components ([`components`]).
+
+pub mod api;
+pub mod app;
+mod browser;
+pub mod components;
+#[doc(hidden)]
+pub mod fixtures;
+pub mod format;
+pub mod state;
+mod style;
 
 use wasm_bindgen::prelude::wasm_bindgen;
-use web_sys::{Element, HtmlInputElement};
-use yew::Renderer;
-use yew::prelude::*;
+use web_sys::Element;
+use yew::{AppHandle, AttrValue, Renderer};
+
+pub use app::{App, AppProps};
+pub use style::STYLE;
 
 /// The page title, as SRM's Daily Close menu names it.
 pub const TITLE: &str = "Post Xero Journals";
@@ -19,57 +31,63 @@ pub const EXPORT_NUMBER_LABEL: &str = "Export Transaction # (Blank for New)";
 /// The label of the date from which postings are synchronised.
 pub const SYNC_FROM_LABEL: &str = "Sync from";
 
-/// The Post Xero Journals component: the title and the inputs that choose what to export.
-#[component]
-pub fn PostJournals() -> Html {
-    let export_number = use_state(String::new);
-    let sync_from = use_state(String::new);
+/// Renders [`App`] inside `element`, replacing nothing outside it.
+pub fn mount(element: Element, props: AppProps) -> AppHandle<App> {
+    Renderer::<App>::with_root_and_props(element, props).render()
+}
 
-    html! {
-        <section class="srm-xero-post-journals">
-            <h2>{ TITLE }</h2>
-            <label class="srm-xero-field">
-                <span>{ EXPORT_NUMBER_LABEL }</span>
-                <input
-                    type="text"
-                    name="export-number"
-                    inputmode="numeric"
-                    autocomplete="off"
-                    value={(*export_number).clone()}
-                    oninput={keep_value(&export_number)}
-                />
-            </label>
-            <label class="srm-xero-field">
-                <span>{ SYNC_FROM_LABEL }</span>
-                <input
-                    type="date"
-                    name="sync-from"
-                    value={(*sync_from).clone()}
-                    oninput={keep_value(&sync_from)}
-                />
-            </label>
-        </section>
+/// The mounted component, for `embed.js`: attribute changes arrive through [`Embedded::set`].
+#[wasm_bindgen]
+pub struct Embedded {
+    handle: Option<AppHandle<App>>,
+    props: AppProps,
+}
+
+#[wasm_bindgen]
+impl Embedded {
+    /// An attribute of the element changed (`proxy-url`, `gl-feed-url` or `caller-token`); a new
+    /// caller token is used from the next request on.
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        let value = AttrValue::from(value.unwrap_or_default());
+        let mut props = self.props.clone();
+        match name {
+            "proxy-url" => props.proxy_url = value,
+            "gl-feed-url" => props.gl_feed_url = value,
+            "caller-token" => props.caller_token = value,
+            _ => return,
+        }
+        if props != self.props {
+            self.props = props.clone();
+            if let Some(handle) = &mut self.handle {
+                handle.update(props);
+            }
+        }
+    }
+
+    /// Removes the component (the element left the page).
+    pub fn destroy(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
     }
 }
 
-/// A callback that stores an input's current value in `state`, so the input is controlled.
-fn keep_value(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |event: InputEvent| {
-        let input: HtmlInputElement = event.target_unchecked_into();
-        state.set(input.value());
-    })
-}
-
-/// Renders [`PostJournals`] inside `element`, replacing nothing outside it.
-///
-/// The returned handle can `destroy()` the component; dropping it leaves the component mounted.
-pub fn mount(element: Element) -> AppHandle<PostJournals> {
-    Renderer::<PostJournals>::with_root_and_props(element, ()).render()
-}
-
-/// [`mount`] for JavaScript (`wasmBindings.mount(element)`): the component lives as long as the page.
-#[wasm_bindgen(js_name = mount)]
-pub fn mount_from_js(element: Element) {
-    mount(element);
+/// Mounts the component into `root` (a `<div>` inside the element's shadow root).
+#[wasm_bindgen(js_name = mountElement)]
+pub fn mount_element(
+    root: Element,
+    proxy_url: String,
+    gl_feed_url: String,
+    caller_token: String,
+) -> Embedded {
+    let props = AppProps {
+        proxy_url: proxy_url.into(),
+        gl_feed_url: gl_feed_url.into(),
+        caller_token: caller_token.into(),
+        backend: None,
+    };
+    Embedded {
+        handle: Some(mount(root, props.clone())),
+        props,
+    }
 }

@@ -1,11 +1,16 @@
-//! Start-up settings, read once from the environment.
+//! Start-up settings: DESIGN.md's table, each an environment variable and a flag (clap), read once.
 //!
-//! Only the listen address exists so far; the rest of DESIGN.md's table joins it with the features
-//! that need it. A missing or malformed setting is one line naming it, and start-up stops.
+//! [`Args`] is what clap reads (every value as text); [`Config::from_args`] turns it into typed,
+//! checked settings. A missing or malformed setting is one [`ConfigError`] line naming it, and
+//! start-up stops. Secrets are held in `secrecy` wrappers and never printed.
 
-use std::env::{self, VarError};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use clap::Parser;
+use secrecy::{ExposeSecret as _, SecretBox, SecretString};
 
 /// The variable that holds the listen address.
 pub const BIND_VAR: &str = "SRM_XERO_BIND";
@@ -14,58 +19,357 @@ pub const BIND_VAR: &str = "SRM_XERO_BIND";
 pub const DEFAULT_BIND: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 
-/// A setting that stops start-up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigError {
-    /// The value is there but does not parse.
-    Malformed {
-        /// The variable's name.
-        name: &'static str,
-        /// What it held.
-        value: String,
-        /// What it should look like, in plain words.
-        expected: &'static str,
-    },
-    /// The value is not valid Unicode.
-    NotUnicode {
-        /// The variable's name.
-        name: &'static str,
-    },
+/// The scopes asked for by default (a granular-scope app, XERO.md).
+pub const DEFAULT_SCOPES: &str =
+    "offline_access accounting.manualjournals accounting.settings.read";
+
+/// The largest request body accepted by default (bytes).
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The proxy's settings as given: environment variables or flags.
+#[derive(Clone, Parser)] // No Debug: it holds secrets as plain text.
+#[command(
+    name = "srm-xero-proxy",
+    version,
+    about = "The per-tenant proxy between SRM's Post Xero Journals page and Xero",
+    long_about = "The per-tenant proxy between SRM's Post Xero Journals page and Xero: it checks \
+                  SRM's caller tokens, holds the Xero OAuth tokens (encrypted), reads Xero's \
+                  reference data, keeps the mapping settings and serves the component.\n\n\
+                  Every setting is an environment variable and a flag; the flag wins."
+)]
+pub struct Args {
+    /// Listen address (IP and port).
+    #[arg(long, env = "SRM_XERO_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Folder of the SQLite database (created if missing) [default: ./data].
+    #[arg(long, env = "SRM_XERO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The proxy's public base URL; the OAuth redirect URI is {it}/auth/xero/callback
+    /// [default: http://{bind}].
+    #[arg(long, env = "SRM_XERO_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// SRM origins allowed by CORS and told about a finished connection, comma-separated
+    /// (e.g. https://acme.srm.example) [default: none].
+    #[arg(long, env = "SRM_XERO_ALLOWED_ORIGINS", value_name = "ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// The HS256 secret shared with SRM that signs caller tokens (at least 32 characters).
+    /// Required outside demo mode.
+    #[arg(
+        long,
+        env = "SRM_XERO_CALLER_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub caller_secret: Option<String>,
+    /// 32 bytes, base64, that encrypt the Xero tokens at rest (AES-256-GCM); e.g.
+    /// `openssl rand -base64 32`. Required outside demo mode.
+    #[arg(
+        long,
+        env = "SRM_XERO_TOKEN_KEY",
+        value_name = "BASE64",
+        hide_env_values = true
+    )]
+    pub token_key: Option<String>,
+    /// The Xero app's client id. Required outside demo mode.
+    #[arg(long, env = "XERO_CLIENT_ID", value_name = "ID")]
+    pub xero_client_id: Option<String>,
+    /// The Xero app's client secret. Required outside demo mode.
+    #[arg(
+        long,
+        env = "XERO_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub xero_client_secret: Option<String>,
+    /// Scopes requested from Xero, space-separated (apps created before 2 March 2026 may use
+    /// accounting.transactions instead of accounting.manualjournals).
+    #[arg(long, env = "XERO_SCOPES", value_name = "SCOPES", default_value = DEFAULT_SCOPES)]
+    pub xero_scopes: String,
+    /// Base URL of login.xero.com (the consent page).
+    #[arg(
+        long,
+        env = "XERO_LOGIN_URL",
+        value_name = "URL",
+        default_value = "https://login.xero.com"
+    )]
+    pub xero_login_url: String,
+    /// Base URL of identity.xero.com (tokens and revocation).
+    #[arg(
+        long,
+        env = "XERO_IDENTITY_URL",
+        value_name = "URL",
+        default_value = "https://identity.xero.com"
+    )]
+    pub xero_identity_url: String,
+    /// Base URL of api.xero.com (connections and the accounting API).
+    #[arg(
+        long,
+        env = "XERO_API_URL",
+        value_name = "URL",
+        default_value = "https://api.xero.com"
+    )]
+    pub xero_api_url: String,
+    /// Folder of the component's built assets (embed.js, the .js and the .wasm), served at the root.
+    #[arg(
+        long,
+        env = "SRM_XERO_DIST_DIR",
+        value_name = "DIR",
+        default_value = "./dist"
+    )]
+    pub dist_dir: PathBuf,
+    /// Largest request body accepted, in bytes (larger is 413).
+    #[arg(long, env = "SRM_XERO_BODY_LIMIT", value_name = "BYTES")]
+    pub body_limit: Option<String>,
+    /// Demo mode: secrets not given are generated for this run, and a mock SRM Daily Close page
+    /// with a demo admin's caller token is served at /. Never use it for a real tenant.
+    #[arg(long, env = "SRM_XERO_DEMO", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: Option<bool>,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Malformed {
-                name,
-                value,
-                expected,
-            } => write!(f, "{name}: {value:?} is not {expected}"),
-            Self::NotUnicode { name } => write!(f, "{name}: the value is not valid Unicode"),
-        }
+/// The 32-byte key that encrypts Xero tokens at rest.
+#[derive(Clone)]
+pub struct TokenKey(std::sync::Arc<SecretBox<[u8; 32]>>);
+
+impl TokenKey {
+    /// Wraps raw key bytes.
+    pub fn new(bytes: [u8; 32]) -> Self {
+        TokenKey(std::sync::Arc::new(SecretBox::new(Box::new(bytes))))
+    }
+
+    /// Parses base64 (standard alphabet) holding exactly 32 bytes.
+    pub fn from_base64(text: &str) -> Option<Self> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()?;
+        let key: [u8; 32] = bytes.try_into().ok()?;
+        Some(TokenKey::new(key))
+    }
+
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        TokenKey::new(random_bytes())
+    }
+
+    /// The key bytes (for the cipher only).
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        self.0.expose_secret()
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey([REDACTED])")
+    }
+}
+
+/// How to reach Xero and who we are there.
+#[derive(Debug, Clone)]
+pub struct XeroSettings {
+    /// The app's client id (not a secret: it is in every authorize URL).
+    pub client_id: String,
+    /// The app's client secret.
+    pub client_secret: SecretString,
+    /// Requested scopes.
+    pub scopes: Vec<String>,
+    /// login.xero.com
+    pub login_url: String,
+    /// identity.xero.com
+    pub identity_url: String,
+    /// api.xero.com
+    pub api_url: String,
+}
+
+/// Typed, checked settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Folder of the SQLite database.
+    pub data_dir: PathBuf,
+    /// Public base URL, without a trailing slash; `None` means `http://{bound address}`.
+    pub public_url: Option<String>,
+    /// Origins allowed by CORS (`scheme://host[:port]`).
+    pub allowed_origins: Vec<String>,
+    /// HS256 secret for caller tokens.
+    pub caller_secret: SecretString,
+    /// Encrypts Xero tokens at rest.
+    pub token_key: TokenKey,
+    /// Xero.
+    pub xero: XeroSettings,
+    /// The component's built assets.
+    pub dist_dir: PathBuf,
+    /// Largest request body, bytes.
+    pub body_limit: usize,
+    /// Demo mode: serves the mock SRM page at `/`.
+    pub demo: bool,
+}
+
+/// A setting that stops start-up: one line naming it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable's name (its flag is the same in kebab case).
+    pub name: &'static str,
+    /// What is wrong, in plain words (never the secret's value).
+    pub problem: String,
+}
+
+fn error(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name,
+        problem: problem.into(),
+    }
+}
+
+/// Random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    bytes
+}
+
+/// A random URL-safe text of `N` random bytes.
+pub fn random_text<const N: usize>() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<N>())
+}
 
 /// Parses a listen address such as `127.0.0.1:8080` or `[::1]:8080`; `None` means the default.
 pub fn bind_address(value: Option<&str>) -> Result<SocketAddr, ConfigError> {
     let Some(value) = value else {
         return Ok(DEFAULT_BIND);
     };
-    value.trim().parse().map_err(|_| ConfigError::Malformed {
-        name: BIND_VAR,
-        value: value.to_owned(),
-        expected: "an IP address and port such as 127.0.0.1:8080",
+    value.trim().parse().map_err(|_| {
+        error(
+            BIND_VAR,
+            format!("{value:?} is not an IP address and port such as 127.0.0.1:8080"),
+        )
     })
 }
 
-/// Reads [`BIND_VAR`] from the process environment.
-pub fn bind_address_from_env() -> Result<SocketAddr, ConfigError> {
-    match env::var(BIND_VAR) {
-        Ok(value) => bind_address(Some(&value)),
-        Err(VarError::NotPresent) => bind_address(None),
-        Err(VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { name: BIND_VAR }),
+fn base_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(trimmed)
+        .map_err(|_| error(name, format!("{value:?} is not a URL such as https://host")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(error(name, format!("{value:?} is not an http(s) URL")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn origins(value: &str) -> Result<Vec<String>, ConfigError> {
+    const NAME: &str = "SRM_XERO_ALLOWED_ORIGINS";
+    let mut out = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let url = base_url(NAME, origin)?;
+        let parsed = reqwest::Url::parse(&url).map_err(|_| error(NAME, "not a URL"))?;
+        if parsed.path() != "/" || parsed.query().is_some() {
+            return Err(error(
+                NAME,
+                format!("{origin:?} is not an origin (scheme://host[:port], no path)"),
+            ));
+        }
+        out.push(parsed.origin().ascii_serialization());
+    }
+    Ok(out)
+}
+
+fn required(
+    name: &'static str,
+    value: Option<String>,
+    demo: bool,
+    generate: impl FnOnce() -> String,
+) -> Result<String, ConfigError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        Some(v) => Ok(v),
+        None if demo => Ok(generate()),
+        None => Err(error(name, "required (outside demo mode)")),
+    }
+}
+
+impl Config {
+    /// Reads the process's flags and environment; clap handles `--help` and `--version`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_args(Args::parse())
+    }
+
+    /// Checks and types the settings.
+    pub fn from_args(args: Args) -> Result<Self, ConfigError> {
+        let demo = args.demo.unwrap_or(false);
+        let bind = bind_address(args.bind.as_deref())?;
+        let public_url = args
+            .public_url
+            .as_deref()
+            .map(|u| base_url("SRM_XERO_PUBLIC_URL", u))
+            .transpose()?;
+        let allowed_origins = origins(args.allowed_origins.as_deref().unwrap_or_default())?;
+        let caller_secret = required("SRM_XERO_CALLER_SECRET", args.caller_secret, demo, || {
+            random_text::<32>()
+        })?;
+        if caller_secret.len() < 32 {
+            return Err(error(
+                "SRM_XERO_CALLER_SECRET",
+                "must be at least 32 characters",
+            ));
+        }
+        let token_key = match args.token_key.filter(|v| !v.trim().is_empty()) {
+            Some(text) => TokenKey::from_base64(&text)
+                .ok_or_else(|| error("SRM_XERO_TOKEN_KEY", "must be 32 bytes of base64"))?,
+            None if demo => TokenKey::generate(),
+            None => return Err(error("SRM_XERO_TOKEN_KEY", "required (outside demo mode)")),
+        };
+        let client_id = required("XERO_CLIENT_ID", args.xero_client_id, demo, || {
+            format!("DEMO{}", random_text::<12>())
+        })?;
+        let client_secret = required("XERO_CLIENT_SECRET", args.xero_client_secret, demo, || {
+            random_text::<24>()
+        })?;
+        let scopes: Vec<String> = args
+            .xero_scopes
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        if scopes.is_empty() {
+            return Err(error("XERO_SCOPES", "must name at least one scope"));
+        }
+        let body_limit = match args.body_limit.as_deref() {
+            None => DEFAULT_BODY_LIMIT,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1024)
+                .ok_or_else(|| {
+                    error(
+                        "SRM_XERO_BODY_LIMIT",
+                        format!("{text:?} is not a number of bytes of at least 1024"),
+                    )
+                })?,
+        };
+        Ok(Config {
+            bind,
+            data_dir: args.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+            public_url,
+            allowed_origins,
+            caller_secret: SecretString::from(caller_secret),
+            token_key,
+            xero: XeroSettings {
+                client_id,
+                client_secret: SecretString::from(client_secret),
+                scopes,
+                login_url: base_url("XERO_LOGIN_URL", &args.xero_login_url)?,
+                identity_url: base_url("XERO_IDENTITY_URL", &args.xero_identity_url)?,
+                api_url: base_url("XERO_API_URL", &args.xero_api_url)?,
+            },
+            dist_dir: args.dist_dir,
+            body_limit,
+            demo,
+        })
+    }
+
+    /// The caller-token secret (for signing in the demo and in tests).
+    pub fn caller_secret(&self) -> &str {
+        self.caller_secret.expose_secret()
     }
 }
 
@@ -73,31 +377,92 @@ pub fn bind_address_from_env() -> Result<SocketAddr, ConfigError> {
 mod tests {
     use super::*;
 
+    fn args(extra: &[&str]) -> Result<Config, ConfigError> {
+        let mut all = vec!["srm-xero-proxy"];
+        all.extend_from_slice(extra);
+        Config::from_args(Args::try_parse_from(all).expect("clap parses"))
+    }
+
+    const GOOD: [&str; 8] = [
+        "--caller-secret",
+        "0123456789abcdef0123456789abcdef",
+        "--token-key",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "--xero-client-id",
+        "client",
+        "--xero-client-secret",
+        "secret",
+    ];
+
     #[test]
     fn an_unset_bind_address_is_loopback_port_8080() {
         assert_eq!(bind_address(None), Ok("127.0.0.1:8080".parse().unwrap()));
     }
 
     #[test]
-    fn ipv4_and_ipv6_bind_addresses_parse() {
+    fn a_malformed_bind_address_is_one_line_naming_the_setting() {
+        for bad in ["localhost", "127.0.0.1", "127.0.0.1:http", ""] {
+            let line = bind_address(Some(bad)).unwrap_err().to_string();
+            assert!(line.starts_with("SRM_XERO_BIND: "), "{line}");
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn good_settings_parse_with_the_defaults_of_the_design() {
+        let config = args(&GOOD).unwrap();
+        assert_eq!(config.bind, DEFAULT_BIND);
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.xero.api_url, "https://api.xero.com");
+        assert_eq!(config.xero.scopes.len(), 3);
+        assert_eq!(config.allowed_origins, Vec::<String>::new());
+        assert!(!config.demo);
+    }
+
+    #[test]
+    fn missing_secrets_are_named_outside_demo_mode_and_generated_inside_it() {
+        let line = args(&[]).unwrap_err().to_string();
+        assert_eq!(line, "SRM_XERO_CALLER_SECRET: required (outside demo mode)");
+        let demo = args(&["--demo"]).unwrap();
+        assert!(demo.demo);
+        assert!(demo.caller_secret().len() >= 32);
+    }
+
+    #[test]
+    fn a_short_token_key_is_refused_without_echoing_it() {
+        let mut bad = GOOD.to_vec();
+        bad[3] = "c2hvcnQ=";
+        let line = args(&bad).unwrap_err().to_string();
+        assert_eq!(line, "SRM_XERO_TOKEN_KEY: must be 32 bytes of base64");
+    }
+
+    #[test]
+    fn origins_are_normalised_and_paths_refused() {
+        let mut list = GOOD.to_vec();
+        list.extend([
+            "--allowed-origins",
+            "https://a.example/, http://b.example:8081",
+        ]);
         assert_eq!(
-            bind_address(Some("0.0.0.0:9000")),
-            Ok("0.0.0.0:9000".parse().unwrap())
+            args(&list).unwrap().allowed_origins,
+            ["https://a.example", "http://b.example:8081"]
         );
-        assert_eq!(
-            bind_address(Some("[::1]:8081")),
-            Ok("[::1]:8081".parse().unwrap())
+        let mut bad = GOOD.to_vec();
+        bad.extend(["--allowed-origins", "https://a.example/page"]);
+        assert!(
+            args(&bad)
+                .unwrap_err()
+                .to_string()
+                .starts_with("SRM_XERO_ALLOWED_ORIGINS: ")
         );
     }
 
     #[test]
-    fn a_malformed_bind_address_is_one_line_naming_the_setting() {
-        for bad in ["localhost", "127.0.0.1", "127.0.0.1:http", ""] {
-            let error = bind_address(Some(bad)).unwrap_err();
-            let line = error.to_string();
-            assert!(line.starts_with("SRM_XERO_BIND: "), "{line}");
-            assert!(line.contains(&format!("{bad:?}")), "{line}");
-            assert!(!line.contains('\n'), "{line}");
-        }
+    fn debug_output_never_shows_a_secret() {
+        let config = args(&GOOD).unwrap();
+        let text = format!("{config:?}");
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(!text.contains("AAECAwQF"), "{text}");
+        assert!(!text.contains("\"secret\""), "{text}");
     }
 }

@@ -1,36 +1,41 @@
-//! `srm-xero-proxy`: reads its settings, listens, and serves [`srm_xero_proxy::router`] until Ctrl-C.
+//! `srm-xero-proxy`: reads its settings, serves until Ctrl-C. `--help` lists every setting.
 
 use std::process::ExitCode;
 
-use srm_xero_proxy::config::{self, BIND_VAR};
+use srm_xero_proxy::config::Config;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let bind = match config::bind_address_from_env() {
-        Ok(bind) => bind,
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("srm-xero-proxy: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let demo = config.demo;
+    let app = match srm_xero_proxy::build(config).await {
+        Ok(app) => app,
         Err(error) => {
             eprintln!("srm-xero-proxy: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(bind).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("srm-xero-proxy: {BIND_VAR}: cannot listen on {bind}: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("srm-xero-proxy listening on http://{bind}");
-    let stopped = async {
-        // If the signal handler cannot be installed, serve until killed.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    match axum::serve(listener, srm_xero_proxy::router())
-        .with_graceful_shutdown(stopped)
-        .await
-    {
+    println!("srm-xero-proxy listening on {}", app.url());
+    if demo {
+        println!("demo mode: open {}/", app.url());
+    }
+    // If the signal handler cannot be installed, serve until killed.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    match app.shutdown().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("srm-xero-proxy: serving stopped: {error}");

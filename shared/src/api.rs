@@ -5,7 +5,11 @@
 //!   [`ConnectStart`]; `POST /api/connection/organisation` (admin, [`ChooseOrganisation`]);
 //!   `DELETE /api/connection` (admin).
 //! - `GET /api/reference` → [`ReferenceSnapshot`]; `POST /api/reference/refresh` → the same.
-//! - `GET /api/mapping` → [`MappingDocument`]; `PUT /api/mapping` (admin, [`MappingChange`]).
+//! - `GET /api/mapping` → [`MappingDocument`]; `PUT /api/mapping` (admin, [`MappingChange`]) →
+//!   [`MappingDocument`]; `GET /api/mapping/history` → `Vec<`[`MappingHistoryEntry`]`>` (newest first).
+//! - Outside `/api`: `GET /auth/xero/callback` (Xero's redirect; answers a page that tells the
+//!   opener [`ConnectionMessage`] by `postMessage` and closes), `GET /health`,
+//!   `GET /api/openapi.json` (no token), and the component's assets (`/embed.js`, …).
 //! - `POST /api/exported` ([`ExportedLookup`]) → [`ExportedPostings`].
 //! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
 //!   ([`NewExport`]) → [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
@@ -138,6 +142,37 @@ pub struct MappingChange {
     /// The version they were edited from (a stale one is a 409).
     pub version: u64,
 }
+
+/// One saved version of the mapping settings: who changed them and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MappingHistoryEntry {
+    /// The version this change created.
+    pub version: u64,
+    /// The settings as saved.
+    pub settings: MappingSettings,
+    /// Who saved them (the caller token's `name`).
+    pub changed_by: String,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// What the OAuth callback page posts to its opener (`window.opener.postMessage`), to each
+/// allowed origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionMessage {
+    /// Always `srm-xero-connection`, so the component can recognise it.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Whether the connection was made (or an organisation is now to be chosen).
+    pub ok: bool,
+    /// The connection's state after the callback, when it worked.
+    pub state: Option<ConnectionState>,
+    /// What happened, in words.
+    pub message: String,
+}
+
+/// The `type` of a [`ConnectionMessage`].
+pub const CONNECTION_MESSAGE_TYPE: &str = "srm-xero-connection";
 
 /// `POST /api/exported`: which of these postings are already exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

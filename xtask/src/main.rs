@@ -4,8 +4,9 @@
 //!   [`steps`]) and ends with one line `N passed, M failed`. `.ci/run` calls exactly this.
 //! - `cargo xtask install` only installs what is missing (see [`install`]).
 //!
-//! A `demo` command joins these when the proxy can serve the demo: one more [`Command`] variant.
+//! - `cargo xtask demo` builds the component and starts the demo (see [`demo`]).
 
+mod demo;
 mod env;
 mod install;
 mod run;
@@ -21,6 +22,9 @@ usage: cargo xtask <command>
 commands:
   test      install what is missing, then run every check (fmt, clippy, native and browser tests,
             the wasm builds, the release bundle); the last line is `N passed, M failed`
+  demo      install what is missing, build the component (Trunk, release) and start the demo: the
+            proxy with a simulated Xero and a mock SRM Daily Close page; prints the URL; Ctrl-C stops
+  demo-smoke  start the demo on free loopback ports, fetch its page and /embed.js, stop it
   install   install what is missing: the wasm32 target, wasm-bindgen-cli, Trunk, wasm-opt,
             Chromium and ChromeDriver
   help      this text";
@@ -29,6 +33,8 @@ commands:
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
     Test,
+    Demo,
+    DemoSmoke,
     Install,
     Help,
 }
@@ -40,6 +46,8 @@ impl Command {
             [command] => match command.as_str() {
                 "test" => Ok(Self::Test),
                 "install" => Ok(Self::Install),
+                "demo" => Ok(Self::Demo),
+                "demo-smoke" => Ok(Self::DemoSmoke),
                 "help" | "-h" | "--help" => Ok(Self::Help),
                 other => Err(format!("unknown command `{other}`")),
             },
@@ -77,6 +85,8 @@ fn main() -> ExitCode {
             }
         },
         Command::Test => steps::test(&env),
+        Command::Demo => demo::demo(&env),
+        Command::DemoSmoke => demo::smoke(&env),
         Command::Help => unreachable!("handled above"),
     }
 }

@@ -100,12 +100,10 @@ fn plan(env: &Env) -> Vec<Step> {
     );
     browser_tests.command.env("CHROMEDRIVER", CHROMEDRIVER);
 
-    let mut trunk = env.command("trunk");
-    // --offline: Trunk must use the tools on PATH and never download one (`cargo fetch` ran first).
-    trunk
-        .args(["build", "--release", "--locked", "--offline"])
-        .env("TRUNK_SKIP_VERSION_CHECK", "true");
-    let mut bundle = Step::new("release bundle (trunk build --release)", trunk);
+    let mut bundle = Step::new(
+        "release bundle (trunk build --release)",
+        crate::demo::trunk(env),
+    );
     bundle.reports_bundle = true;
 
     vec![
@@ -148,6 +146,10 @@ fn plan(env: &Env) -> Vec<Step> {
             cargo(&["fetch", "--locked"]),
         ),
         bundle,
+        Step::new(
+            "demo smoke (host page and embed.js, then Ctrl-C)",
+            cargo(&["run", "--quiet", "-p", "xtask", "--", "demo-smoke"]),
+        ),
     ]
 }
 

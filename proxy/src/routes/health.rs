@@ -13,6 +13,8 @@ pub struct Health {
 }
 
 /// Answers 200 with [`Health`].
+#[utoipa::path(get, path = "/health", tag = "meta",
+    responses((status = 200, description = "{status: ok, version}", body = serde_json::Value)))]
 pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",

@@ -1,0 +1,619 @@
+//! The component's I/O: one function per proxy endpoint, and the SRM G/L feed.
+//!
+//! [`Backend`] is the seam: the app calls it, [`HttpBackend`] implements it with gloo-net (the
+//! caller token as a Bearer token; the feed with the user's SRM cookies), and the browser tests
+//! implement it with fixtures. Every failure is a [`Failure`] whose message says what happened and
+//! what to do.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use srm_xero_shared::api::{
+    ApiError, ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail,
+    ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
+    NewExport, Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
+};
+use srm_xero_shared::feed::{FeedCollector, parse_page};
+use srm_xero_shared::{JournalKey, Posting};
+use web_sys::RequestCredentials;
+
+use crate::format::query_value;
+
+/// What kind of failure, for code that reacts to it (the words are in [`Failure::message`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The caller token is missing, expired or refused (401).
+    TokenExpired,
+    /// The token lacks the scope (403).
+    Forbidden,
+    /// The proxy cannot be reached.
+    ProxyDown,
+    /// Xero is disconnected, needs reconnecting, or is unavailable.
+    Xero,
+    /// A stale change (409).
+    Conflict,
+    /// The proxy refused the request as invalid (400/422).
+    Refused,
+    /// Not found (404).
+    NotFound,
+    /// SRM's feed cannot be reached.
+    FeedUnreachable,
+    /// SRM's session expired (401/403 from the feed).
+    SrmSession,
+    /// The feed or a file did not parse.
+    FeedInvalid,
+    /// Anything else.
+    Other,
+}
+
+/// A failed call: its kind and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The kind.
+    pub kind: FailureKind,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The failure of a backend that does not offer a call (tests).
+    pub fn unavailable() -> Failure {
+        Failure::new(FailureKind::Other, "This is not available here.")
+    }
+
+    /// Classifies a proxy answer that is not a success.
+    pub fn from_answer(status: u16, body: &str) -> Failure {
+        let error: Option<ApiError> = serde_json::from_str(body).ok();
+        let (code, said) = error.as_ref().map_or(("", ""), |e| {
+            (e.error.as_str(), e.message.trim_end_matches('.'))
+        });
+        let said = if said.is_empty() {
+            format!("status {status}")
+        } else {
+            said.to_owned()
+        };
+        match (status, code) {
+            (401, _) | (_, "unauthorized") => Failure::new(
+                FailureKind::TokenExpired,
+                "Your session token expired — ask SRM for a new one (reload the Daily Close page), then try again.",
+            ),
+            (403, _) | (_, "forbidden") => Failure::new(
+                FailureKind::Forbidden,
+                format!(
+                    "You are not allowed to do this ({said}). Ask an SRM administrator for the Xero admin permission."
+                ),
+            ),
+            (_, "xero_unavailable") | (502..=504, _) => Failure::new(
+                FailureKind::Xero,
+                format!(
+                    "Xero cannot be used right now: {said}. If Xero is disconnected, an admin can reconnect it above; otherwise try again in a few minutes."
+                ),
+            ),
+            (409, _) | (_, "conflict") => Failure::new(
+                FailureKind::Conflict,
+                format!("{said}. Someone else changed it meanwhile: reload and try again."),
+            ),
+            (404, _) | (_, "not_found") => Failure::new(
+                FailureKind::NotFound,
+                format!("{said}. Check the number and try again."),
+            ),
+            (400 | 413 | 422, _) => {
+                let mut text = format!("The proxy refused this: {said}.");
+                for journal in error.iter().flat_map(|e| &e.journals) {
+                    for problem in &journal.problems {
+                        let _ = write!(
+                            text,
+                            " Journal {}: {problem} {}",
+                            journal.key,
+                            problem.fix()
+                        );
+                    }
+                }
+                Failure::new(FailureKind::Refused, text)
+            }
+            _ => Failure::new(
+                FailureKind::Other,
+                format!(
+                    "The Xero proxy failed ({said}). Try again; if it keeps failing, tell your administrator."
+                ),
+            ),
+        }
+    }
+
+    fn proxy_down(proxy: &str) -> Failure {
+        let at = if proxy.is_empty() {
+            String::new()
+        } else {
+            format!(" at {proxy}")
+        };
+        Failure::new(
+            FailureKind::ProxyDown,
+            format!(
+                "The Xero proxy cannot be reached{at}. Check your network and try again; if it persists, ask your administrator whether the proxy is running."
+            ),
+        )
+    }
+}
+
+/// What a call returns.
+pub type Fut<T> = Pin<Box<dyn Future<Output = Result<T, Failure>>>>;
+
+fn unavailable<T: 'static>() -> Fut<T> {
+    Box::pin(async { Err(Failure::unavailable()) })
+}
+
+/// The G/L feed as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRead {
+    /// All pages' postings.
+    pub postings: Vec<Posting>,
+    /// The company.
+    pub company: Option<String>,
+    /// The currency.
+    pub currency: Option<String>,
+}
+
+/// Called after each feed page with (pages read, postings read).
+pub type OnPage = Box<dyn Fn(usize, usize)>;
+
+/// The proxy's API and the G/L feed. Every method has a default that fails, so a test double
+/// implements only what it needs.
+pub trait Backend {
+    /// `GET /api/connection`.
+    fn connection(&self) -> Fut<ConnectionStatus> {
+        unavailable()
+    }
+    /// `POST /api/connection/start`.
+    fn connect_start(&self) -> Fut<ConnectStart> {
+        unavailable()
+    }
+    /// `POST /api/connection/organisation`.
+    fn choose_organisation(&self, _choice: ChooseOrganisation) -> Fut<()> {
+        unavailable()
+    }
+    /// `DELETE /api/connection`.
+    fn disconnect(&self) -> Fut<()> {
+        unavailable()
+    }
+    /// `GET /api/reference`.
+    fn reference(&self) -> Fut<ReferenceSnapshot> {
+        unavailable()
+    }
+    /// `POST /api/reference/refresh`.
+    fn refresh_reference(&self) -> Fut<ReferenceSnapshot> {
+        unavailable()
+    }
+    /// `GET /api/mapping`.
+    fn mapping(&self) -> Fut<MappingDocument> {
+        unavailable()
+    }
+    /// `PUT /api/mapping`, then the saved document.
+    fn save_mapping(&self, _change: MappingChange) -> Fut<MappingDocument> {
+        unavailable()
+    }
+    /// `POST /api/exported`.
+    fn exported(&self, _lookup: ExportedLookup) -> Fut<ExportedPostings> {
+        unavailable()
+    }
+    /// `GET /api/exports?number=&date=`.
+    fn exports(&self, _number: Option<u64>, _date: Option<NaiveDate>) -> Fut<Vec<ExportSummary>> {
+        unavailable()
+    }
+    /// `POST /api/exports`.
+    fn create_export(&self, _export: NewExport) -> Fut<ExportCreated> {
+        unavailable()
+    }
+    /// `GET /api/exports/{n}`.
+    fn export(&self, _number: u64) -> Fut<ExportDetail> {
+        unavailable()
+    }
+    /// `GET /api/exports/{n}/progress`.
+    fn progress(&self, _number: u64) -> Fut<Progress> {
+        unavailable()
+    }
+    /// `GET /api/exports/{n}/journals/{key}`.
+    fn journal(&self, _number: u64, _key: JournalKey) -> Fut<JournalDetail> {
+        unavailable()
+    }
+    /// `POST /api/exports/{n}/retry`.
+    fn retry(&self, _number: u64, _request: RetryRequest) -> Fut<()> {
+        unavailable()
+    }
+    /// `POST /api/exports/{n}/journals/{key}/void`.
+    fn void(&self, _number: u64, _key: JournalKey, _request: VoidRequest) -> Fut<()> {
+        unavailable()
+    }
+    /// The G/L feed from a date, every page.
+    fn feed(&self, _from: NaiveDate, _on_page: OnPage) -> Fut<FeedRead> {
+        unavailable()
+    }
+    /// The server-sent events URL of an export's progress, or `None` to poll.
+    fn events_url(&self, _number: u64) -> Option<String> {
+        None
+    }
+    /// The proxy's origin, for checking the OAuth popup's message.
+    fn proxy_origin(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A shared backend, comparable by identity so it can be a prop.
+#[derive(Clone)]
+pub struct BackendRef(pub Rc<dyn Backend>);
+
+impl PartialEq for BackendRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for BackendRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackendRef")
+    }
+}
+
+/// The real backend: the proxy over HTTP, and SRM's feed with the user's cookies.
+#[derive(Debug, Clone)]
+pub struct HttpBackend {
+    inner: Rc<Endpoints>,
+}
+
+#[derive(Debug)]
+struct Endpoints {
+    proxy: String,
+    feed: String,
+    token: String,
+}
+
+impl HttpBackend {
+    /// A backend for a proxy base URL (empty: this page's origin), a feed URL and a caller token.
+    pub fn new(proxy: &str, feed: &str, token: &str) -> HttpBackend {
+        HttpBackend {
+            inner: Rc::new(Endpoints {
+                proxy: proxy.trim_end_matches('/').to_owned(),
+                feed: feed.to_owned(),
+                token: token.trim().to_owned(),
+            }),
+        }
+    }
+
+    fn call<T: DeserializeOwned + 'static>(
+        &self,
+        build: impl FnOnce(&str) -> RequestBuilder,
+        path: &str,
+        body: Option<String>,
+    ) -> Fut<T> {
+        let inner = Rc::clone(&self.inner);
+        let builder = build(&format!("{}{path}", inner.proxy))
+            .header("Authorization", &format!("Bearer {}", inner.token))
+            .header("Accept", "application/json");
+        Box::pin(async move {
+            let response = send(builder, body, &inner.proxy).await?;
+            let text = response
+                .text()
+                .await
+                .map_err(|_| Failure::proxy_down(&inner.proxy))?;
+            let text = if text.trim().is_empty() {
+                "null"
+            } else {
+                &text
+            };
+            serde_json::from_str(text).map_err(|e| {
+                Failure::new(
+                    FailureKind::Other,
+                    format!(
+                        "The Xero proxy's answer could not be read ({e}). The proxy and this page may be different versions: reload the page."
+                    ),
+                )
+            })
+        })
+    }
+
+    fn get<T: DeserializeOwned + 'static>(&self, path: &str) -> Fut<T> {
+        self.call(Request::get, path, None)
+    }
+
+    fn send_json<T: DeserializeOwned + 'static, B: Serialize>(
+        &self,
+        build: impl FnOnce(&str) -> RequestBuilder,
+        path: &str,
+        body: &B,
+    ) -> Fut<T> {
+        match serde_json::to_string(body) {
+            Ok(json) => self.call(build, path, Some(json)),
+            Err(e) => Box::pin(async move {
+                Err(Failure::new(
+                    FailureKind::Other,
+                    format!("Could not write the request: {e}"),
+                ))
+            }),
+        }
+    }
+}
+
+async fn send(
+    builder: RequestBuilder,
+    body: Option<String>,
+    proxy: &str,
+) -> Result<Response, Failure> {
+    let request = match body {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
+        None => builder.build(),
+    }
+    .map_err(|e| {
+        Failure::new(
+            FailureKind::Other,
+            format!("Could not build the request: {e}"),
+        )
+    })?;
+    let response = request
+        .send()
+        .await
+        .map_err(|_| Failure::proxy_down(proxy))?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        let body = response.text().await.unwrap_or_default();
+        Err(Failure::from_answer(response.status(), &body))
+    }
+}
+
+fn key_path(number: u64, key: &JournalKey) -> String {
+    format!(
+        "/api/exports/{number}/journals/{}",
+        query_value(key.as_str())
+    )
+}
+
+impl Backend for HttpBackend {
+    fn connection(&self) -> Fut<ConnectionStatus> {
+        self.get("/api/connection")
+    }
+    fn connect_start(&self) -> Fut<ConnectStart> {
+        self.call(Request::post, "/api/connection/start", None)
+    }
+    fn choose_organisation(&self, choice: ChooseOrganisation) -> Fut<()> {
+        let fut: Fut<serde_json::Value> =
+            self.send_json(Request::post, "/api/connection/organisation", &choice);
+        Box::pin(async move { fut.await.map(drop) })
+    }
+    fn disconnect(&self) -> Fut<()> {
+        let fut: Fut<serde_json::Value> = self.call(Request::delete, "/api/connection", None);
+        Box::pin(async move { fut.await.map(drop) })
+    }
+    fn reference(&self) -> Fut<ReferenceSnapshot> {
+        self.get("/api/reference")
+    }
+    fn refresh_reference(&self) -> Fut<ReferenceSnapshot> {
+        self.call(Request::post, "/api/reference/refresh", None)
+    }
+    fn mapping(&self) -> Fut<MappingDocument> {
+        self.get("/api/mapping")
+    }
+    fn save_mapping(&self, change: MappingChange) -> Fut<MappingDocument> {
+        let put: Fut<serde_json::Value> = self.send_json(Request::put, "/api/mapping", &change);
+        let reread = self.clone();
+        Box::pin(async move {
+            let answer = put.await?;
+            // The proxy may answer with the saved document, or with nothing: then read it back.
+            match serde_json::from_value::<MappingDocument>(answer) {
+                Ok(saved) => Ok(saved),
+                Err(_) => reread.mapping().await,
+            }
+        })
+    }
+    fn exported(&self, lookup: ExportedLookup) -> Fut<ExportedPostings> {
+        self.send_json(Request::post, "/api/exported", &lookup)
+    }
+    fn exports(&self, number: Option<u64>, date: Option<NaiveDate>) -> Fut<Vec<ExportSummary>> {
+        let mut query = Vec::new();
+        if let Some(n) = number {
+            query.push(format!("number={n}"));
+        }
+        if let Some(d) = date {
+            query.push(format!("date={d}"));
+        }
+        let path = if query.is_empty() {
+            "/api/exports".to_owned()
+        } else {
+            format!("/api/exports?{}", query.join("&"))
+        };
+        self.get(&path)
+    }
+    fn create_export(&self, export: NewExport) -> Fut<ExportCreated> {
+        self.send_json(Request::post, "/api/exports", &export)
+    }
+    fn export(&self, number: u64) -> Fut<ExportDetail> {
+        self.get(&format!("/api/exports/{number}"))
+    }
+    fn progress(&self, number: u64) -> Fut<Progress> {
+        self.get(&format!("/api/exports/{number}/progress"))
+    }
+    fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
+        self.get(&key_path(number, &key))
+    }
+    fn retry(&self, number: u64, request: RetryRequest) -> Fut<()> {
+        let fut: Fut<serde_json::Value> = self.send_json(
+            Request::post,
+            &format!("/api/exports/{number}/retry"),
+            &request,
+        );
+        Box::pin(async move { fut.await.map(drop) })
+    }
+    fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<()> {
+        let path = format!("{}/void", key_path(number, &key));
+        let fut: Fut<serde_json::Value> = self.send_json(Request::post, &path, &request);
+        Box::pin(async move { fut.await.map(drop) })
+    }
+    fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
+        let feed = self.inner.feed.clone();
+        Box::pin(async move { read_feed(&feed, from, &on_page).await })
+    }
+    fn events_url(&self, number: u64) -> Option<String> {
+        // EventSource cannot send headers: the token travels as a query parameter.
+        Some(format!(
+            "{}/api/exports/{number}/events?token={}",
+            self.inner.proxy,
+            query_value(&self.inner.token)
+        ))
+    }
+    fn proxy_origin(&self) -> Option<String> {
+        let url = web_sys::Url::new(&self.inner.proxy).ok()?;
+        Some(url.origin())
+    }
+}
+
+/// The feed URL of one page.
+pub fn feed_page_url(feed: &str, from: NaiveDate, cursor: Option<&str>) -> String {
+    let join = if feed.contains('?') { '&' } else { '?' };
+    let mut url = format!("{feed}{join}from={}", from.format("%Y-%m-%d"));
+    if let Some(cursor) = cursor {
+        url.push_str("&cursor=");
+        url.push_str(&query_value(cursor));
+    }
+    url
+}
+
+async fn read_feed(feed: &str, from: NaiveDate, on_page: &OnPage) -> Result<FeedRead, Failure> {
+    if feed.is_empty() {
+        return Err(Failure::new(
+            FailureKind::FeedUnreachable,
+            "No G/L feed is configured (the element's gl-feed-url is empty). Drop SRM's G/L detail report (CSV) here instead, or ask SRM support.",
+        ));
+    }
+    let mut collector = FeedCollector::default();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let url = feed_page_url(feed, from, cursor.as_deref());
+        let unreachable = || {
+            Failure::new(
+                FailureKind::FeedUnreachable,
+                format!(
+                    "SRM's G/L feed cannot be reached ({url}). Check your connection and press Preview again; if it persists, tell SRM support."
+                ),
+            )
+        };
+        let response = Request::get(&url)
+            .credentials(RequestCredentials::Include)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|_| unreachable())?;
+        match response.status() {
+            200..=299 => {}
+            401 | 403 => {
+                return Err(Failure::new(
+                    FailureKind::SrmSession,
+                    "Your SRM session has expired. Sign in to SRM again in another tab, then press Preview again.",
+                ));
+            }
+            status => {
+                return Err(Failure::new(
+                    FailureKind::FeedUnreachable,
+                    format!(
+                        "SRM's G/L feed answered with status {status}. Try again later; if it persists, tell SRM support."
+                    ),
+                ));
+            }
+        }
+        let text = response.text().await.map_err(|_| unreachable())?;
+        let page = parse_page(&text).map_err(|e| feed_invalid(&e, pages + 1))?;
+        cursor.clone_from(&page.next_cursor);
+        collector
+            .add_page(page)
+            .map_err(|e| feed_invalid(&e, pages + 1))?;
+        pages += 1;
+        on_page(pages, collector.len());
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(FeedRead {
+        company: collector.company().map(str::to_owned),
+        currency: collector.currency().map(str::to_owned),
+        postings: collector.into_postings(),
+    })
+}
+
+fn feed_invalid(error: &srm_xero_shared::FeedError, page: usize) -> Failure {
+    Failure::new(
+        FailureKind::FeedInvalid,
+        format!(
+            "SRM's G/L feed could not be read (page {page}): {error}. Nothing was posted; tell SRM support."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_says_what_happened_and_what_to_do() {
+        let expired =
+            Failure::from_answer(401, r#"{"error":"unauthorized","message":"token expired"}"#);
+        assert_eq!(expired.kind, FailureKind::TokenExpired);
+        assert!(expired.message.contains("ask SRM for a new one"));
+        let xero = Failure::from_answer(
+            503,
+            r#"{"error":"xero_unavailable","message":"Xero needs reconnecting"}"#,
+        );
+        assert_eq!(xero.kind, FailureKind::Xero);
+        assert!(xero.message.contains("Xero needs reconnecting"));
+        assert!(xero.message.contains("reconnect"));
+        let stale = Failure::from_answer(409, r#"{"error":"conflict","message":"stale version"}"#);
+        assert_eq!(stale.kind, FailureKind::Conflict);
+        let refused = Failure::from_answer(
+            422,
+            r#"{"error":"invalid","message":"journals refused","journals":[{"key":"0123456789abcdef0123","problems":[{"too_few_lines":{"lines":1}}]}]}"#,
+        );
+        assert_eq!(refused.kind, FailureKind::Refused);
+        assert!(
+            refused.message.contains("0123456789abcdef0123"),
+            "{}",
+            refused.message
+        );
+        assert!(
+            refused.message.contains("debit side"),
+            "{}",
+            refused.message
+        );
+        let garbled = Failure::from_answer(500, "<html>");
+        assert!(garbled.message.contains("status 500"));
+        assert!(
+            Failure::proxy_down("https://p.example")
+                .message
+                .contains("cannot be reached")
+        );
+    }
+
+    #[test]
+    fn feed_urls_carry_the_date_and_the_cursor() {
+        let from = NaiveDate::from_ymd_opt(2019, 8, 19).unwrap();
+        assert_eq!(
+            feed_page_url("/srm/api/gl-postings", from, None),
+            "/srm/api/gl-postings?from=2019-08-19"
+        );
+        assert_eq!(
+            feed_page_url("/gl?tenant=a", from, Some("p 2")),
+            "/gl?tenant=a&from=2019-08-19&cursor=p%202"
+        );
+    }
+}

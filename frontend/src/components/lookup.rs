@@ -1,0 +1,113 @@
+//! The lookup of past exports: filter by number or date, arrows to move, Enter to open.
+
+use srm_xero_shared::api::ExportStatus;
+use yew::prelude::*;
+
+use super::modal::Modal;
+use super::{Notice, value_of};
+use crate::format;
+use crate::state::Lookup;
+
+/// Props of [`LookupDialog`].
+#[derive(Properties, PartialEq)]
+pub struct LookupProps {
+    /// The lookup's state.
+    pub lookup: Lookup,
+    /// A failure to show.
+    pub notice: Option<AttrValue>,
+    /// Typed a number.
+    pub on_number: Callback<String>,
+    /// Typed a date.
+    pub on_date: Callback<String>,
+    /// Arrow keys: -1 up, +1 down.
+    pub on_move: Callback<i32>,
+    /// Open an export.
+    pub on_pick: Callback<u64>,
+    /// Closed.
+    pub on_close: Callback<()>,
+    /// Dismiss the notice.
+    pub on_dismiss: Callback<()>,
+}
+
+/// The lookup dialog.
+#[component]
+pub fn LookupDialog(props: &LookupProps) -> Html {
+    let visible = props.lookup.visible();
+    let active = props.lookup.active.min(visible.len().saturating_sub(1));
+    let active_number = visible.get(active).map(|e| e.number);
+    let on_key = {
+        let on_move = props.on_move.clone();
+        let on_pick = props.on_pick.clone();
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "ArrowDown" => {
+                e.prevent_default();
+                on_move.emit(1);
+            }
+            "ArrowUp" => {
+                e.prevent_default();
+                on_move.emit(-1);
+            }
+            "Enter" => {
+                if let Some(n) = active_number {
+                    e.prevent_default();
+                    on_pick.emit(n);
+                }
+            }
+            _ => {}
+        })
+    };
+    let on_number = props.on_number.reform(|e: InputEvent| value_of(&e));
+    let on_date = props.on_date.reform(|e: InputEvent| value_of(&e));
+    let body = match &props.lookup.results {
+        None => html! { <p class="muted" role="status">{ "Reading past exports…" }</p> },
+        Some(_) if visible.is_empty() => {
+            html! { <p class="muted" role="status">{ "No export matches." }</p> }
+        }
+        Some(_) => html! {
+            <table class="lookup" role="listbox" aria-label="Past exports"
+                aria-activedescendant={active_number.map(|n| format!("export-{n}"))}>
+                <thead><tr>
+                    <th>{ "#" }</th><th>{ "From" }</th><th>{ "When" }</th><th>{ "Who" }</th>
+                    <th>{ "Status" }</th><th class="num">{ "Posted" }</th><th class="num">{ "Failed" }</th>
+                    <th class="num">{ "Pending" }</th><th class="num">{ "Voided" }</th>
+                </tr></thead>
+                <tbody>
+                { for visible.iter().enumerate().map(|(i, e)| {
+                    let n = e.number;
+                    let on_pick = props.on_pick.clone();
+                    let selected = i == active;
+                    html! {
+                        <tr id={format!("export-{n}")} role="option" aria-selected={selected.to_string()}
+                            class={classes!(selected.then_some("active"))} data-number={n.to_string()}
+                            onclick={move |_| on_pick.emit(n)}>
+                            <td>{ n }</td>
+                            <td>{ e.from_date.format("%Y-%m-%d").to_string() }</td>
+                            <td>{ format::when(e.created_at) }</td>
+                            <td>{ &e.created_by }</td>
+                            <td>{ match e.status { ExportStatus::Open => "Open", ExportStatus::Exported => "Exported" } }</td>
+                            <td class="num">{ e.counts.posted }</td>
+                            <td class="num">{ e.counts.failed }</td>
+                            <td class="num">{ e.counts.pending + e.counts.posting }</td>
+                            <td class="num">{ e.counts.voided }</td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <Modal title="Find an export" class="narrow" on_close={props.on_close.clone()} on_key={Some(on_key)}>
+            <div class="fields">
+                <label class="field"><span>{ "Export #" }</span>
+                    <input type="text" name="lookup-number" inputmode="numeric" autocomplete="off"
+                        value={props.lookup.number.clone()} oninput={on_number} /></label>
+                <label class="field"><span>{ "Date (from-date or day created)" }</span>
+                    <input type="date" name="lookup-date" value={props.lookup.date.clone()} oninput={on_date} /></label>
+            </div>
+            <p class="muted hint">{ "↑ ↓ to choose, Enter to open, Esc to close." }</p>
+            <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} />
+            { body }
+        </Modal>
+    }
+}

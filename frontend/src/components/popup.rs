@@ -1,0 +1,261 @@
+//! The Export Journals popup: progress, the journals with their states, filter, sort, search, the
+//! results as CSV, retry of failed journals, and a journal's detail.
+
+use std::rc::Rc;
+
+use srm_xero_shared::api::{ExportStatus, JournalRow, JournalState, ReferenceSnapshot};
+use yew::prelude::*;
+
+use super::journal::JournalView;
+use super::modal::Modal;
+use super::{Notice, value_of};
+use crate::format;
+use crate::state::{Action, Popup, SortKey};
+
+/// Props of [`ExportPopup`].
+#[derive(Properties, PartialEq)]
+pub struct PopupProps {
+    /// The popup's state.
+    pub popup: Popup,
+    /// The organisation's currency.
+    pub currency: Option<AttrValue>,
+    /// Xero's reference data (account names in a journal's lines).
+    pub reference: Option<Rc<ReferenceSnapshot>>,
+    /// The caller may void.
+    pub can_void: bool,
+    /// Now, in ms since 1970 (for "waiting 38 s").
+    pub now: Option<i64>,
+    /// A failure to show.
+    pub notice: Option<AttrValue>,
+    /// Changes that only touch the page's state (filter, sort, search, select, void steps…).
+    pub on_action: Callback<Action>,
+    /// Download the results as CSV.
+    pub on_download: Callback<()>,
+    /// Retry the failed journals.
+    pub on_retry: Callback<()>,
+    /// Send the confirmed void.
+    pub on_void: Callback<()>,
+}
+
+/// The Export Journals popup.
+#[component]
+pub fn ExportPopup(props: &PopupProps) -> Html {
+    let popup = &props.popup;
+    let number = popup.number();
+    let close = props.on_action.reform(|()| Action::ClosePopup);
+    let title = format!("Export Journals — Export Transaction #{number}");
+    let notice = html! {
+        <Notice text={props.notice.clone()} on_dismiss={props.on_action.reform(|()| Action::Dismiss(crate::state::Area::Export))} />
+    };
+    let body = match &popup.selected {
+        Some((key, detail)) => html! {
+            <JournalView journal_key={key.clone()} detail={detail.clone()} currency={props.currency.clone()}
+                reference={props.reference.clone()} void={popup.void.clone()} busy={popup.busy}
+                can_void={props.can_void} on_action={props.on_action.clone()} on_void={props.on_void.clone()} />
+        },
+        None => list(props),
+    };
+    html! {
+        <Modal title={title} class="wide" on_close={close}>
+            { progress(props) }
+            { notice }
+            { body }
+        </Modal>
+    }
+}
+
+fn progress(props: &PopupProps) -> Html {
+    let popup = &props.popup;
+    let counts = popup.counts();
+    let total = counts.total().max(1);
+    let done = counts.posted + counts.voided + counts.failed;
+    let percent = done * 100 / total;
+    let status = popup
+        .progress
+        .as_ref()
+        .map_or(popup.detail.summary.status, |p| p.status);
+    let eta = popup
+        .progress
+        .as_ref()
+        .and_then(|p| p.eta_seconds)
+        .filter(|_| popup.running())
+        .map(|s| format!("About {} left.", format::duration(s)));
+    let waiting = popup
+        .waiting()
+        .map(|w| format::waiting(&w.reason, w.until, props.now));
+    let headline = match status {
+        ExportStatus::Exported => "Exported: every journal is posted or voided.".to_owned(),
+        ExportStatus::Open if popup.running() => "Posting to Xero…".to_owned(),
+        ExportStatus::Open if counts.failed > 0 => {
+            "Open: some journals failed. Retry them, or void them with a reason.".to_owned()
+        }
+        ExportStatus::Open => "Open.".to_owned(),
+    };
+    html! {
+        <div class="progress-block" aria-live="polite">
+            <div class="progress" role="progressbar" aria-label="Journals done"
+                aria-valuemin="0" aria-valuemax={total.to_string()} aria-valuenow={done.to_string()}>
+                <div class="bar posted" style={format!("width:{}%", counts.posted * 100 / total)}></div>
+                <div class="bar failed" style={format!("width:{}%", counts.failed * 100 / total)}></div>
+                <div class="bar voided" style={format!("width:{}%", counts.voided * 100 / total)}></div>
+            </div>
+            <p class="counts" data-testid="counts">
+                <span>{ format!("{percent}% · ") }</span>
+                <span class="c-posted">{ format!("{} posted", counts.posted) }</span>{ " · " }
+                <span class="c-failed">{ format!("{} failed", counts.failed) }</span>{ " · " }
+                <span class="c-pending">{ format!("{} pending", counts.pending + counts.posting) }</span>{ " · " }
+                <span class="c-voided">{ format!("{} voided", counts.voided) }</span>
+            </p>
+            <p class="muted">{ headline }{ " " }{ eta.unwrap_or_default() }</p>
+            if let Some(w) = waiting { <p class="waiting" role="status">{ w }</p> }
+        </div>
+    }
+}
+
+fn list(props: &PopupProps) -> Html {
+    let popup = &props.popup;
+    let rows = popup.visible_rows();
+    let currency = props.currency.as_deref();
+    let on_filter = props.on_action.reform(|e: Event| {
+        Action::SetFilter(match value_of(&e).as_str() {
+            "pending" => Some(JournalState::Pending),
+            "posting" => Some(JournalState::Posting),
+            "posted" => Some(JournalState::Posted),
+            "failed" => Some(JournalState::Failed),
+            "voided" => Some(JournalState::Voided),
+            _ => None,
+        })
+    });
+    let on_search = props
+        .on_action
+        .reform(|e: InputEvent| Action::SetSearch(value_of(&e)));
+    let sort_button = |key: SortKey, label: &str| {
+        let on_action = props.on_action.clone();
+        let arrow = if popup.sort == key {
+            if popup.descending { " ▼" } else { " ▲" }
+        } else {
+            ""
+        };
+        let sort = if popup.sort == key {
+            if popup.descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        } else {
+            "none"
+        };
+        html! {
+            <button type="button" class="th" aria-sort={sort} onclick={move |_| on_action.emit(Action::SetSort(key))}>
+                { format!("{label}{arrow}") }
+            </button>
+        }
+    };
+    let total_shown: srm_xero_shared::Money = rows.iter().map(|r| r.total).sum();
+    let failed = popup.failed_keys().len();
+    let download = props.on_download.reform(|_: MouseEvent| ());
+    let retry = props.on_retry.reform(|_: MouseEvent| ());
+    let filter_value = popup.filter.map_or("", |f| match f {
+        JournalState::Pending => "pending",
+        JournalState::Posting => "posting",
+        JournalState::Posted => "posted",
+        JournalState::Failed => "failed",
+        JournalState::Voided => "voided",
+    });
+    html! {
+        <>
+            <div class="toolbar">
+                <label class="field inline"><span>{ "Status" }</span>
+                    <select name="filter" onchange={on_filter}>
+                        { for [("", "All"), ("posted", "Created"), ("failed", "Failed"), ("pending", "Pending"), ("posting", "Posting"), ("voided", "Voided")]
+                            .into_iter().map(|(v, l)| html! { <option value={v} selected={v == filter_value}>{ l }</option> }) }
+                    </select>
+                </label>
+                <label class="field inline"><span>{ "Search" }</span>
+                    <input type="search" name="search" value={popup.search.clone()} oninput={on_search} />
+                </label>
+                <span class="spacer"></span>
+                if failed > 0 {
+                    <button type="button" name="retry" onclick={retry} disabled={popup.busy}>
+                        { format!("Retry {failed} failed") }
+                    </button>
+                }
+                <button type="button" class="secondary" name="download" onclick={download}>{ "Download results (CSV)" }</button>
+            </div>
+            <p class="summary-line" data-testid="summary-line">
+                { format!("Showing {} of {} journals · total {} · from {} · by {}",
+                    rows.len(), popup.detail.journals.len(), format::money(total_shown, currency),
+                    popup.detail.summary.from_date, popup.detail.summary.created_by) }
+            </p>
+            <div class="table-wrap">
+            <table class="journals export-list">
+                <thead><tr>
+                    <th>{ sort_button(SortKey::Date, "Date") }</th>
+                    <th>{ sort_button(SortKey::Group, "Division") }</th>
+                    <th>{ "Narration" }</th>
+                    <th class="num">{ sort_button(SortKey::Total, "Total") }</th>
+                    <th class="num">{ "Lines" }</th>
+                    <th>{ sort_button(SortKey::State, "Status") }</th>
+                </tr></thead>
+                <tbody>
+                    { for rows.iter().map(|row| row_view(row, &props.on_action)) }
+                </tbody>
+            </table>
+            </div>
+        </>
+    }
+}
+
+fn row_view(row: &JournalRow, on_action: &Callback<Action>) -> Html {
+    let key = row.key.clone();
+    let on_action = on_action.clone();
+    let open = {
+        let key = key.clone();
+        let on_action = on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectJournal(key.clone())))
+    };
+    let open_key = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            on_action.emit(Action::SelectJournal(key.clone()));
+        }
+    });
+    let state = match row.state {
+        JournalState::Posted => html! {
+            <>
+                <span class="tag ok">{ "Created" }</span>
+                if let Some(url) = &row.xero_url {
+                    { " " }<a href={url.clone()} target="_blank" rel="noopener" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>{ "View in Xero" }</a>
+                }
+            </>
+        },
+        JournalState::Failed => html! {
+            <>
+                <span class="tag bad">{ "Failed" }</span>
+                <span class="message">{ format!(" {}", row.messages.join(" ")) }</span>
+                <span class="fix">{ " Fix the mapping or the posting, then retry; or void it with a reason." }</span>
+            </>
+        },
+        JournalState::Voided => html! {
+            <>
+                <span class="tag muted">{ "Voided" }</span>
+                if let Some(v) = &row.voided {
+                    <span class="message">{ format!(" by {} on {}: {}", v.by, format::when(v.at), v.reason) }</span>
+                }
+            </>
+        },
+        JournalState::Pending => html! { <span class="tag">{ "Pending" }</span> },
+        JournalState::Posting => html! { <span class="tag">{ "Posting…" }</span> },
+    };
+    html! {
+        <tr class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase()))}
+            tabindex="0" data-key={row.key.to_string()} onclick={open} onkeydown={open_key}>
+            <td>{ row.date.format("%Y-%m-%d").to_string() }</td>
+            <td>{ &row.group }</td>
+            <td class="narration">{ &row.narration }</td>
+            <td class="num">{ format::amount(row.total) }</td>
+            <td class="num">{ row.line_count }</td>
+            <td>{ state }</td>
+        </tr>
+    }
+}

@@ -1,0 +1,289 @@
+//! Formatting for people and files: amounts with thousands separators, the results CSV, the
+//! caller token's claims (read for display only; the proxy verifies the token).
+
+use std::fmt::Write as _;
+
+use srm_xero_shared::Money;
+use srm_xero_shared::api::{ExportDetail, JournalState};
+
+/// `1234567.5` → `1,234,567.50`; negative amounts keep their sign in front.
+pub fn amount(money: Money) -> String {
+    let plain = money.to_plain_string();
+    let (sign, digits) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |rest| ("-", rest));
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{cents}")
+}
+
+/// An amount with the currency code in front, when known: `CAD 1,250.00`.
+pub fn money(value: Money, currency: Option<&str>) -> String {
+    match currency {
+        Some(code) => format!("{code} {}", amount(value)),
+        None => amount(value),
+    }
+}
+
+/// A journal state in words.
+pub fn state_label(state: JournalState) -> &'static str {
+    match state {
+        JournalState::Pending => "Pending",
+        JournalState::Posting => "Posting",
+        JournalState::Posted => "Created",
+        JournalState::Failed => "Failed",
+        JournalState::Voided => "Voided",
+    }
+}
+
+/// Seconds as "38 s", "4 min 10 s", "1 h 5 min".
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
+/// A moment in the user's locale (the browser's), or ISO 8601 outside a browser.
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        #[allow(clippy::cast_precision_loss)]
+        let millis = at.timestamp_millis() as f64;
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
+        String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// Milliseconds since 1970 now (the browser's clock), `None` outside a browser.
+pub fn now_millis() -> Option<i64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        #[allow(clippy::cast_possible_truncation)]
+        Some(js_sys::Date::now() as i64)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
+}
+
+/// "Waiting 38 s for Xero's rate limit (minute)": why posting is paused, and for how long.
+pub fn waiting(
+    reason: &str,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    now: Option<i64>,
+) -> String {
+    let left = until
+        .zip(now)
+        .map(|(until, now)| (until.timestamp_millis() - now).max(0) / 1000)
+        .and_then(|s| u64::try_from(s).ok());
+    match left {
+        Some(seconds) => format!("Waiting {} for {reason}.", duration(seconds)),
+        None => format!("Posting is paused: {reason}."),
+    }
+}
+
+fn csv_field(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// The export's journals as CSV (RFC 4180), one row per journal.
+pub fn results_csv(detail: &ExportDetail) -> String {
+    let mut out = String::from(
+        "export,journal_key,date,group,narration,total,lines,status,xero_manual_journal_id,xero_url,messages,voided_by,voided_reason\r\n",
+    );
+    for row in &detail.journals {
+        let fields = [
+            detail.summary.number.to_string(),
+            row.key.to_string(),
+            row.date.to_string(),
+            row.group.clone(),
+            row.narration.clone(),
+            row.total.to_plain_string(),
+            row.line_count.to_string(),
+            state_label(row.state).to_owned(),
+            row.xero_id.clone().unwrap_or_default(),
+            row.xero_url.clone().unwrap_or_default(),
+            row.messages.join("; "),
+            row.voided
+                .as_ref()
+                .map(|v| v.by.clone())
+                .unwrap_or_default(),
+            row.voided
+                .as_ref()
+                .map(|v| v.reason.clone())
+                .unwrap_or_default(),
+        ];
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, field);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// What the caller token says about its holder (unverified: for showing and hiding controls only).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Caller {
+    /// The `name` claim.
+    pub name: Option<String>,
+    /// `scope` contains `xero:admin`.
+    pub admin: bool,
+    /// The `exp` claim (seconds since 1970).
+    pub expires: Option<i64>,
+}
+
+/// Reads a JWT's payload claims; an unreadable token gives the default (no admin).
+pub fn caller(token: &str) -> Caller {
+    let Some(payload) = token.split('.').nth(1) else {
+        return Caller::default();
+    };
+    let Some(bytes) = base64url(payload) else {
+        return Caller::default();
+    };
+    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Caller::default();
+    };
+    let scope = claims.get("scope").and_then(|s| s.as_str()).unwrap_or("");
+    Caller {
+        name: claims
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(str::to_owned),
+        admin: scope.split_whitespace().any(|s| s == "xero:admin"),
+        expires: claims.get("exp").and_then(serde_json::Value::as_i64),
+    }
+}
+
+fn base64url(text: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
+/// Percent-encodes a query value.
+pub fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn amounts_have_thousands_separators_and_two_decimals() {
+        assert_eq!(amount(Money::from_cents(123_456_750)), "1,234,567.50");
+        assert_eq!(amount(Money::from_cents(-100_000)), "-1,000.00");
+        assert_eq!(amount(Money::from_cents(99_999)), "999.99");
+        assert_eq!(amount(Money::ZERO), "0.00");
+        assert_eq!(
+            money(Money::from_cents(125_000), Some("CAD")),
+            "CAD 1,250.00"
+        );
+    }
+
+    #[test]
+    fn a_pause_says_how_long() {
+        let until = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        assert_eq!(
+            waiting("Xero's rate limit", Some(until), Some(962_000)),
+            "Waiting 38 s for Xero's rate limit."
+        );
+        assert_eq!(
+            waiting("reconnect needed", None, Some(0)),
+            "Posting is paused: reconnect needed."
+        );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(38), "38 s");
+        assert_eq!(duration(250), "4 min 10 s");
+        assert_eq!(duration(3900), "1 h 5 min");
+    }
+
+    #[test]
+    fn the_results_csv_has_a_row_per_journal_and_quotes_what_needs_it() {
+        let csv = results_csv(&fixtures::export_detail());
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 6);
+        assert!(lines[0].starts_with("export,journal_key,date"));
+        assert!(
+            lines[1].contains(",1250.00,2,Created,mj-1,"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[3].contains("Failed,,,Account code '4100' has been archived.,,"),
+            "{}",
+            lines[3]
+        );
+        assert!(lines[5].ends_with("Voided,,,,Dana,Keyed into Xero by hand"));
+        let mut out = String::new();
+        csv_field(&mut out, "a, \"b\"");
+        assert_eq!(out, "\"a, \"\"b\"\"\"");
+    }
+
+    #[test]
+    fn the_caller_token_says_who_and_whether_admin() {
+        // {"sub":"u1","name":"Dana","exp":2000000000,"scope":"xero:post xero:admin"}
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsIm5hbWUiOiJEYW5hIiwiZXhwIjoyMDAwMDAwMDAwLCJzY29wZSI6Inhlcm86cG9zdCB4ZXJvOmFkbWluIn0.sig";
+        let who = caller(token);
+        assert_eq!(who.name.as_deref(), Some("Dana"));
+        assert!(who.admin);
+        assert_eq!(who.expires, Some(2_000_000_000));
+        assert_eq!(caller("not a token"), Caller::default());
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("a b/c+d"), "a%20b%2Fc%2Bd");
+    }
+}

@@ -1,0 +1,456 @@
+//! The reducer, action by action, without a browser.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use srm_xero_shared::api::{ExportStatus, JournalState, MappingDocument};
+use srm_xero_shared::mapping::AccountRule;
+use srm_xero_shared::{Problem, Severity};
+use yew::Reducible;
+
+use super::*;
+use crate::fixtures;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
+    let mut state = Rc::new(state);
+    for action in actions {
+        state = state.reduce(action);
+    }
+    Rc::unwrap_or_clone(state)
+}
+
+fn feed() -> Feed {
+    Feed {
+        postings: Rc::new(fixtures::postings()),
+        company: Some("Acme Equipment Rentals".into()),
+        currency: Some("CAD".into()),
+        origin: FeedOrigin::Srm,
+    }
+}
+
+/// A state with reference data, mapping, the default date and the fixture feed planned.
+fn previewed() -> State {
+    run(
+        State::default(),
+        [
+            Action::ConnectionLoaded(fixtures::connected()),
+            Action::ReferenceLoaded(fixtures::reference()),
+            Action::MappingLoaded(fixtures::mapping()),
+            Action::ExportedLoaded {
+                answer: fixtures::exported(),
+                for_feed: false,
+            },
+            Action::FeedStarted,
+            Action::FeedProgress {
+                pages: 1,
+                postings: 7,
+            },
+            Action::FeedLoaded(feed()),
+            Action::ExportedLoaded {
+                answer: fixtures::exported(),
+                for_feed: true,
+            },
+        ],
+    )
+}
+
+#[test]
+fn the_default_sync_from_is_the_day_after_the_last_exported_date_until_the_user_types_one() {
+    let state = run(
+        State::default(),
+        [Action::ExportedLoaded {
+            answer: fixtures::exported(),
+            for_feed: false,
+        }],
+    );
+    assert_eq!(state.sync_from, Some(date(2019, 8, 19)));
+    assert_eq!(state.last_exported_date, Some(date(2019, 8, 18)));
+    assert!(state.plan.is_none());
+
+    let typed = run(
+        state,
+        [
+            Action::SetSyncFrom(Some(date(2019, 8, 1))),
+            Action::ExportedLoaded {
+                answer: fixtures::exported(),
+                for_feed: false,
+            },
+        ],
+    );
+    assert_eq!(typed.sync_from, Some(date(2019, 8, 1)));
+}
+
+#[test]
+fn the_plan_waits_for_every_input_then_shows_journals_skips_and_problems() {
+    let before_exported = run(
+        State::default(),
+        [
+            Action::ReferenceLoaded(fixtures::reference()),
+            Action::MappingLoaded(fixtures::mapping()),
+            Action::SetSyncFrom(Some(date(2019, 8, 19))),
+            Action::FeedLoaded(feed()),
+        ],
+    );
+    assert!(
+        before_exported.plan.is_none(),
+        "waits for the exported lookup"
+    );
+
+    let state = previewed();
+    let plan = state.plan.as_ref().expect("a plan");
+    assert_eq!(plan.postings_read, 7);
+    assert_eq!(plan.skipped.already_exported, vec![("GL-6".to_owned(), 11)]);
+    assert_eq!(plan.journals.len(), 3);
+    let groups: Vec<(&str, NaiveDate)> = plan
+        .journals
+        .iter()
+        .map(|j| (j.group.as_str(), j.date))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            ("Division 1", date(2019, 8, 19)),
+            ("Division 2", date(2019, 8, 19)),
+            ("Division 1", date(2019, 8, 20)),
+        ]
+    );
+    let problems = &plan.journals[1].problems;
+    assert!(
+        matches!(&problems[..], [Problem::InactiveAccount { code, .. }] if code == "4100"),
+        "{problems:?}"
+    );
+    assert_eq!(problems[0].severity(), Severity::Blocking);
+    assert_eq!(state.currency(), Some("CAD"));
+}
+
+#[test]
+fn accept_is_refused_while_a_journal_is_blocked_unless_only_valid_ones_are_posted() {
+    let state = previewed();
+    assert!(state.acceptable().is_err());
+    let state = run(state, [Action::SetPostOnlyValid(true)]);
+    let keys = state.acceptable().expect("acceptable");
+    assert_eq!(keys.len(), 2);
+    let postings = state.accepted_postings(&keys);
+    let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["GL-1", "GL-2", "GL-5", "GL-7"]);
+
+    let sending = run(state, [Action::Accepting]);
+    assert!(sending.acceptable().is_err());
+    let failed = run(sending, [Action::Fail(Area::Export, "proxy down".into())]);
+    assert!(!failed.accepting);
+    assert_eq!(failed.notice(Area::Export), Some("proxy down"));
+    let dismissed = run(failed, [Action::Dismiss(Area::Export)]);
+    assert_eq!(dismissed.notice(Area::Export), None);
+}
+
+#[test]
+fn a_mapping_change_re_plans_at_once() {
+    let state = previewed();
+    let mut settings = state.mapping.as_ref().unwrap().settings.clone();
+    settings.accounts.push(AccountRule {
+        srm_account: "4100".into(),
+        division: Some("2".into()),
+        xero_code: "4000".into(),
+    });
+    let state = run(
+        state,
+        [
+            Action::MappingSaving,
+            Action::MappingLoaded(MappingDocument {
+                settings,
+                version: 4,
+                ..fixtures::mapping()
+            }),
+        ],
+    );
+    assert!(!state.mapping_saving);
+    let plan = state.plan.as_ref().unwrap();
+    assert!(plan.journals.iter().all(|j| j.problems.is_empty()));
+    assert_eq!(state.acceptable().unwrap().len(), 3);
+}
+
+#[test]
+fn a_later_sync_from_date_skips_earlier_postings() {
+    let state = run(previewed(), [Action::SetSyncFrom(Some(date(2019, 8, 20)))]);
+    let plan = state.plan.as_ref().unwrap();
+    assert_eq!(plan.skipped.before_from, 4);
+    assert_eq!(plan.journals.len(), 1);
+}
+
+#[test]
+fn a_feed_failure_stops_loading_and_says_why() {
+    let state = run(
+        State::default(),
+        [
+            Action::FeedStarted,
+            Action::Fail(Area::Preview, "SRM session expired".into()),
+        ],
+    );
+    assert_eq!(state.feed, FeedState::Idle);
+    assert_eq!(state.notice(Area::Preview), Some("SRM session expired"));
+    let again = run(state, [Action::FeedStarted]);
+    assert_eq!(again.notice(Area::Preview), None);
+}
+
+#[test]
+fn progress_events_that_arrive_out_of_order_are_dropped() {
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::ProgressArrived(fixtures::progress(5, 3, 0)),
+            Action::ProgressArrived(fixtures::progress(4, 2, 1)),
+            Action::ProgressArrived(fixtures::progress(5, 2, 1)),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert_eq!(popup.progress.as_ref().unwrap().sequence, 5);
+    assert_eq!(popup.counts().posted, 3);
+    assert_eq!(popup.counts().pending, 0);
+    assert!(!popup.running());
+    assert!(popup.rows_stale, "the rows are older than the counts");
+
+    // Another export's events are not this one's.
+    let mut other = fixtures::progress(9, 0, 9);
+    other.number = 13;
+    let state = run(state, [Action::ProgressArrived(other)]);
+    assert_eq!(state.popup.as_ref().unwrap().counts().posted, 3);
+}
+
+#[test]
+fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
+    // A fresh page (the reload): nothing but the proxy's detail of the running export.
+    let state = run(
+        State::default(),
+        [Action::ExportOpened(fixtures::export_detail())],
+    );
+    let popup = state.popup.as_ref().expect("the popup is open again");
+    assert_eq!(popup.number(), 12);
+    assert_eq!(state.export_number, "12");
+    assert!(popup.running());
+    assert_eq!(popup.counts().posted, 2);
+    assert_eq!(popup.detail.journals.len(), 5);
+    assert_eq!(popup.live, LiveMode::Events);
+
+    // Events carry on from there, and a refresh of the rows keeps what the user chose.
+    let mut detail = fixtures::export_detail();
+    detail.summary.counts = fixtures::progress(7, 3, 0).counts;
+    detail.summary.status = ExportStatus::Exported;
+    let state = run(
+        state,
+        [
+            Action::SetFilter(Some(JournalState::Failed)),
+            Action::ProgressArrived(fixtures::progress(7, 3, 0)),
+            Action::ExportOpened(detail),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert!(!popup.rows_stale);
+    assert_eq!(popup.filter, Some(JournalState::Failed));
+    assert_eq!(popup.progress.as_ref().unwrap().sequence, 7);
+    assert_eq!(popup.detail.summary.status, ExportStatus::Exported);
+}
+
+#[test]
+fn the_list_filters_searches_and_sorts() {
+    let state = run(
+        State::default(),
+        [Action::ExportOpened(fixtures::export_detail())],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert_eq!(popup.visible_rows().len(), 5);
+    assert_eq!(popup.failed_keys().len(), 1);
+
+    let state = run(state, [Action::SetFilter(Some(JournalState::Posted))]);
+    assert_eq!(state.popup.as_ref().unwrap().visible_rows().len(), 2);
+
+    let state = run(
+        state,
+        [
+            Action::SetFilter(None),
+            Action::SetSearch("ARCHIVED".into()),
+        ],
+    );
+    let rows = state.popup.as_ref().unwrap().visible_rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].state, JournalState::Failed);
+
+    let state = run(
+        state,
+        [
+            Action::SetSearch(String::new()),
+            Action::SetSort(SortKey::Total),
+        ],
+    );
+    let totals: Vec<String> = state
+        .popup
+        .as_ref()
+        .unwrap()
+        .visible_rows()
+        .iter()
+        .map(|r| r.total.to_plain_string())
+        .collect();
+    assert_eq!(totals, ["20.00", "75.00", "500.00", "1000.50", "1250.00"]);
+    let state = run(state, [Action::SetSort(SortKey::Total)]);
+    let popup = state.popup.as_ref().unwrap();
+    assert!(popup.descending);
+    assert_eq!(popup.visible_rows()[0].total.to_plain_string(), "1250.00");
+
+    let state = run(state, [Action::SetSort(SortKey::State)]);
+    assert_eq!(
+        state.popup.as_ref().unwrap().visible_rows()[0].state,
+        JournalState::Failed
+    );
+    let state = run(
+        state,
+        [Action::SetLive(LiveMode::Polling), Action::ClosePopup],
+    );
+    assert!(state.popup.is_none());
+}
+
+#[test]
+fn a_journal_detail_opens_only_for_the_selected_journal() {
+    let detail = fixtures::journal_detail();
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::SelectJournal(detail.row.key.clone()),
+            Action::JournalLoaded(detail.clone()),
+        ],
+    );
+    let selected = state.popup.as_ref().unwrap().selected.as_ref().unwrap();
+    assert_eq!(selected.1.as_ref(), Some(&detail));
+
+    let other = fixtures::export_detail().journals[2].key.clone();
+    let state = run(
+        state,
+        [Action::SelectJournal(other), Action::JournalLoaded(detail)],
+    );
+    assert!(
+        state
+            .popup
+            .as_ref()
+            .unwrap()
+            .selected
+            .as_ref()
+            .unwrap()
+            .1
+            .is_none()
+    );
+    let state = run(state, [Action::CloseJournal]);
+    assert!(state.popup.as_ref().unwrap().selected.is_none());
+}
+
+#[test]
+fn voiding_needs_a_reason_and_a_confirmation() {
+    let key = fixtures::export_detail().journals[2].key.clone();
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::StartVoid(key.clone()),
+            Action::ConfirmVoid,
+        ],
+    );
+    let draft = state.popup.as_ref().unwrap().void.clone().unwrap();
+    assert!(!draft.confirming, "no reason, no confirmation step");
+    let state = run(
+        state,
+        [
+            Action::SetVoidReason("Keyed by hand".into()),
+            Action::ConfirmVoid,
+        ],
+    );
+    let draft = state.popup.as_ref().unwrap().void.clone().unwrap();
+    assert!(draft.confirming);
+    assert_eq!(draft.key, key);
+    let state = run(state, [Action::SetBusy(true)]);
+    assert!(state.popup.as_ref().unwrap().busy);
+    let state = run(state, [Action::SetBusy(false)]);
+    let popup = state.popup.as_ref().unwrap();
+    assert!(popup.void.is_none() && !popup.busy && popup.rows_stale);
+    let state = run(state, [Action::StartVoid(key), Action::CancelVoid]);
+    assert!(state.popup.as_ref().unwrap().void.is_none());
+}
+
+#[test]
+fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
+    let state = run(
+        State::default(),
+        [
+            Action::SetExportNumber("1".into()),
+            Action::OpenLookup,
+            Action::LookupLoaded(fixtures::export_list()),
+        ],
+    );
+    let lookup = state.lookup.as_ref().unwrap();
+    assert_eq!(lookup.number, "1");
+    let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
+    assert_eq!(numbers, vec![12, 11, 10]);
+
+    let state = run(
+        state,
+        [
+            Action::SetLookupNumber(String::new()),
+            Action::LookupMove(1),
+            Action::LookupMove(5),
+        ],
+    );
+    assert_eq!(state.lookup.as_ref().unwrap().active, 3);
+    let state = run(state, [Action::LookupMove(-1)]);
+    assert_eq!(state.lookup.as_ref().unwrap().active, 2);
+
+    let state = run(state, [Action::SetLookupDate("2019-08-10".into())]);
+    let lookup = state.lookup.as_ref().unwrap();
+    assert_eq!(lookup.active, 0);
+    let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
+    assert_eq!(
+        numbers,
+        vec![10, 9],
+        "from-date 10 Aug, or created on 10 Aug"
+    );
+
+    let state = run(state, [Action::ExportOpened(fixtures::export_detail())]);
+    assert!(
+        state.lookup.is_none(),
+        "reopening an export closes the lookup"
+    );
+    let state = run(state, [Action::OpenLookup, Action::CloseLookup]);
+    assert!(state.lookup.is_none());
+}
+
+#[test]
+fn screens_connection_and_notices() {
+    let state = run(
+        State::default(),
+        [
+            Action::Fail(Area::Connection, "proxy down".into()),
+            Action::Fail(Area::Connection, "still down".into()),
+            Action::Fail(Area::Mapping, "stale".into()),
+            Action::Show(Screen::Mapping),
+            Action::SetExportNumber("12".into()),
+        ],
+    );
+    assert_eq!(state.notices.len(), 2);
+    assert_eq!(state.notice(Area::Connection), Some("still down"));
+    assert_eq!(state.screen, Screen::Mapping);
+    assert_eq!(state.export_number, "12");
+    let state = run(state, [Action::ConnectionLoaded(fixtures::connected())]);
+    assert_eq!(state.notice(Area::Connection), None);
+    assert_eq!(
+        state
+            .connection
+            .as_ref()
+            .unwrap()
+            .organisation
+            .as_ref()
+            .unwrap()
+            .name,
+        "Acme Equipment Rentals"
+    );
+}

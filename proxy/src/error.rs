@@ -1,0 +1,143 @@
+//! One error type for every answer that is not a success, rendered as [`ApiError`] JSON, and the
+//! JSON body extractor that answers bad bodies in the same format (400 malformed, 422 invalid,
+//! 413 too large).
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use srm_xero_shared::api::ApiError;
+
+use crate::xero::XeroError;
+
+/// Why a request failed. Messages are for people and never hold a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid caller token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid token without the scope the call needs.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A request that cannot be read.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A request that reads but cannot be accepted.
+    #[error("{0}")]
+    Invalid(String),
+    /// Nothing there.
+    #[error("{0}")]
+    NotFound(String),
+    /// The state does not allow it now (stale version, not connected, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than the limit.
+    #[error("the request body is larger than this proxy accepts")]
+    PayloadTooLarge,
+    /// Xero could not be reached or refused in a way the caller cannot fix.
+    #[error("{0}")]
+    XeroUnavailable(String),
+    /// Our fault; the cause is logged, the caller learns nothing more.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// An internal error whose cause is logged (and kept out of the answer).
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::XeroUnavailable(_) => (StatusCode::BAD_GATEWAY, "xero_unavailable"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let body = ApiError {
+            error: code.to_owned(),
+            message: self.to_string(),
+            journals: Vec::new(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::internal(format!("database: {e}"))
+    }
+}
+
+impl From<XeroError> for AppError {
+    fn from(e: XeroError) -> Self {
+        match e {
+            XeroError::ReconnectNeeded => AppError::Conflict(
+                "Xero refused the connection's tokens: an admin must connect to Xero again".into(),
+            ),
+            XeroError::NotConnected => {
+                AppError::Conflict("not connected to Xero: an admin must connect first".into())
+            }
+            other => AppError::XeroUnavailable(format!("Xero: {other}")),
+        }
+    }
+}
+
+/// `Json<T>` whose rejections are [`AppError`]s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(from_rejection(&rejection)),
+        }
+    }
+}
+
+fn from_rejection(rejection: &JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => AppError::Invalid(format!(
+            "the JSON does not fit: {}",
+            std::error::Error::source(e).map_or_else(|| e.body_text(), ToString::to_string)
+        )),
+        JsonRejection::JsonSyntaxError(_) => {
+            AppError::BadRequest("the body is not well-formed JSON".into())
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::BadRequest("send the body as JSON with Content-Type: application/json".into())
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        other => AppError::BadRequest(format!("the body cannot be read: {}", other.body_text())),
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,82 @@
+//! `/api/connection`: the tenant's Xero connection — status, connect, choose, disconnect.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use srm_xero_shared::api::{ChooseOrganisation, ConnectStart, ConnectionStatus};
+
+use crate::AppState;
+use crate::auth::{Admin, Caller};
+use crate::error::{ApiJson, AppError};
+use crate::xero::connection::ChooseError;
+
+/// Where the connection stands.
+#[utoipa::path(get, path = "/api/connection", tag = "connection",
+    security(("caller_token" = [])),
+    responses(
+        (status = 200, description = "ConnectionStatus: state, organisation, choices, scopes, last refresh", body = serde_json::Value),
+        (status = 401, description = "ApiError: no valid caller token", body = serde_json::Value),
+        (status = 403, description = "ApiError: the token lacks xero:post", body = serde_json::Value)))]
+pub async fn status(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<ConnectionStatus>, AppError> {
+    Ok(Json(state.connections().status()?))
+}
+
+/// Starts connecting (admin): the URL of Xero's consent page for a popup.
+#[utoipa::path(post, path = "/api/connection/start", tag = "connection",
+    security(("caller_token" = [])),
+    responses(
+        (status = 200, description = "ConnectStart: authorize_url (state bound to this caller, PKCE)", body = serde_json::Value),
+        (status = 401, description = "ApiError", body = serde_json::Value),
+        (status = 403, description = "ApiError: only xero:admin may connect", body = serde_json::Value)))]
+pub async fn start(State(state): State<AppState>, Admin(caller): Admin) -> Json<ConnectStart> {
+    Json(ConnectStart {
+        authorize_url: state.connections().start(&caller),
+    })
+}
+
+/// Chooses the organisation when the consent covered several (admin).
+#[utoipa::path(post, path = "/api/connection/organisation", tag = "connection",
+    security(("caller_token" = [])),
+    request_body(content = serde_json::Value, description = "ChooseOrganisation: {\"tenant_id\": …}"),
+    responses(
+        (status = 200, description = "ConnectionStatus", body = serde_json::Value),
+        (status = 400, description = "ApiError: malformed JSON", body = serde_json::Value),
+        (status = 403, description = "ApiError: only xero:admin may choose", body = serde_json::Value),
+        (status = 409, description = "ApiError: not connected", body = serde_json::Value),
+        (status = 422, description = "ApiError: not one of the choices", body = serde_json::Value)))]
+pub async fn choose(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    ApiJson(choice): ApiJson<ChooseOrganisation>,
+) -> Result<Json<ConnectionStatus>, AppError> {
+    let status = state
+        .connections()
+        .choose(&choice.tenant_id)
+        .map_err(|e| match e {
+            ChooseError::NotConnected => AppError::Conflict(e.to_string()),
+            ChooseError::UnknownTenant(_) => AppError::Invalid(e.to_string()),
+            ChooseError::Xero(x) => x.into(),
+        })?;
+    tracing::info!(by = %caller.name, tenant = %choice.tenant_id, "organisation chosen");
+    Ok(Json(status))
+}
+
+/// Disconnects (admin): revokes the tokens at Xero and deletes the connection.
+#[utoipa::path(delete, path = "/api/connection", tag = "connection",
+    security(("caller_token" = [])),
+    responses(
+        (status = 204, description = "Revoked and deleted"),
+        (status = 403, description = "ApiError: only xero:admin may disconnect", body = serde_json::Value),
+        (status = 409, description = "ApiError: not connected", body = serde_json::Value),
+        (status = 502, description = "ApiError: Xero did not answer; still connected", body = serde_json::Value)))]
+pub async fn disconnect(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+) -> Result<StatusCode, AppError> {
+    state.connections().disconnect().await?;
+    tracing::info!(by = %caller.name, "disconnected from Xero");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,36 @@
+//! The HTTP surface, one file per resource. Every `/api` route takes a [`crate::auth::Caller`]
+//! (or [`crate::auth::Admin`]); answers are `shared::api` types; errors are [`crate::error::AppError`].
+
+pub mod callback;
+pub mod connection;
+pub mod health;
+pub mod mapping;
+pub mod openapi;
+pub mod reference;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The `/api` routes (state still to be given).
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/connection",
+            get(connection::status).delete(connection::disconnect),
+        )
+        .route("/api/connection/start", post(connection::start))
+        .route("/api/connection/organisation", post(connection::choose))
+        .route("/api/reference", get(reference::read))
+        .route("/api/reference/refresh", post(reference::refresh))
+        .route("/api/mapping", get(mapping::read).put(mapping::change))
+        .route("/api/mapping/history", get(mapping::history))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("no such API route".into())
+}

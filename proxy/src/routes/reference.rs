@@ -1,0 +1,37 @@
+//! `/api/reference`: Xero's reference data for the component's preview and mapping screen.
+
+use axum::Json;
+use axum::extract::State;
+use srm_xero_shared::api::ReferenceSnapshot;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::AppError;
+
+/// The cached reference data (read from Xero the first time).
+#[utoipa::path(get, path = "/api/reference", tag = "reference",
+    security(("caller_token" = [])),
+    responses(
+        (status = 200, description = "ReferenceSnapshot: accounts, tax rates, tracking categories, organisation (lock dates), fetched_at", body = serde_json::Value),
+        (status = 409, description = "ApiError: not connected, or reconnect needed", body = serde_json::Value),
+        (status = 502, description = "ApiError: Xero did not answer", body = serde_json::Value)))]
+pub async fn read(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<ReferenceSnapshot>, AppError> {
+    Ok(Json(crate::reference::snapshot(&state, false).await?))
+}
+
+/// Re-reads the reference data from Xero (`If-Modified-Since`: unchanged data costs little).
+#[utoipa::path(post, path = "/api/reference/refresh", tag = "reference",
+    security(("caller_token" = [])),
+    responses(
+        (status = 200, description = "ReferenceSnapshot", body = serde_json::Value),
+        (status = 409, description = "ApiError: not connected, or reconnect needed", body = serde_json::Value),
+        (status = 502, description = "ApiError: Xero did not answer", body = serde_json::Value)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<ReferenceSnapshot>, AppError> {
+    Ok(Json(crate::reference::snapshot(&state, true).await?))
+}

@@ -1,0 +1,85 @@
+//! The component's assets, the OpenAPI document and the demo page.
+
+mod common;
+
+use common::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn assets_are_served_with_their_types_and_cache_headers() {
+    let app = spawn_app().await;
+    let get = |path: &str| app.http.get(app.url(path)).send();
+    let embed = get("/embed.js").await.unwrap();
+    assert_eq!(embed.status(), StatusCode::OK);
+    assert_eq!(
+        embed.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(embed.headers()["cache-control"], "no-cache");
+    assert!(
+        embed
+            .text()
+            .await
+            .unwrap()
+            .contains("srm-xero-post-journals")
+    );
+    let wasm = get("/srm-xero-frontend_bg.wasm").await.unwrap();
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
+    assert_eq!(
+        get("/missing.js").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/%2e%2e/Cargo.toml").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Outside demo mode there is no host page.
+    assert_eq!(get("/").await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/health", "get"),
+        ("/api/connection", "get"),
+        ("/api/connection", "delete"),
+        ("/api/connection/start", "post"),
+        ("/api/connection/organisation", "post"),
+        ("/auth/xero/callback", "get"),
+        ("/api/reference", "get"),
+        ("/api/reference/refresh", "post"),
+        ("/api/mapping", "get"),
+        ("/api/mapping", "put"),
+        ("/api/mapping/history", "get"),
+        ("/api/openapi.json", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} undocumented"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["caller_token"].is_object());
+}
+
+#[test]
+fn the_demo_page_embeds_the_component_with_the_design_snippet() {
+    let page =
+        srm_xero_proxy::demo::host_page("http://127.0.0.1:9", "/srm/api/gl-postings", "a.b.c");
+    assert!(page.contains(r#"<script type="module" src="http://127.0.0.1:9/embed.js"></script>"#));
+    assert!(page.contains("<srm-xero-post-journals\n    proxy-url=\"http://127.0.0.1:9\"\n    gl-feed-url=\"/srm/api/gl-postings\"\n    caller-token=\"a.b.c\"></srm-xero-post-journals>"));
+    assert!(page.contains("Backoffice &gt; Daily Close &gt; Post Xero Journals"));
+}

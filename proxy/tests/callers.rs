@@ -1,0 +1,315 @@
+//! Who may call: every caller-token failure mode, scopes, CORS, body limits and bad bodies, and
+//! bad settings at start-up.
+
+mod common;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{ALLOWED_ORIGIN, BODY_LIMIT, CALLER_SECRET, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use srm_xero_proxy::auth::{Claims, mint};
+
+fn claims(app: &common::TestApp, exp_offset: i64, scope: &str) -> Claims {
+    Claims {
+        sub: "u-7".into(),
+        name: "Robin".into(),
+        exp: app.now().timestamp() + exp_offset,
+        scope: scope.into(),
+    }
+}
+
+fn unsigned(header: &str, claims: &Claims, signature: &str) -> String {
+    format!(
+        "{}.{}.{signature}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap())
+    )
+}
+
+fn hs512(claims: &Claims) -> String {
+    use hmac::Mac as _;
+    let signing = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS512","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap())
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(CALLER_SECRET.as_bytes()).unwrap();
+    mac.update(signing.as_bytes());
+    format!(
+        "{signing}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
+#[tokio::test]
+async fn every_caller_token_failure_is_refused_with_its_own_reason() {
+    let app = spawn_app().await;
+    let good = claims(&app, 600, "xero:post");
+    let cases = [
+        (
+            "missing",
+            String::new(),
+            StatusCode::UNAUTHORIZED,
+            "required",
+        ),
+        (
+            "expired",
+            mint(CALLER_SECRET, &claims(&app, -1, "xero:post")),
+            StatusCode::UNAUTHORIZED,
+            "expired",
+        ),
+        (
+            "wrong signature",
+            mint("another-secret-of-sufficient-length!", &good),
+            StatusCode::UNAUTHORIZED,
+            "signature",
+        ),
+        (
+            "alg none",
+            unsigned(r#"{"alg":"none"}"#, &good, ""),
+            StatusCode::UNAUTHORIZED,
+            "HS256",
+        ),
+        ("alg HS512", hs512(&good), StatusCode::UNAUTHORIZED, "HS256"),
+        (
+            "garbage",
+            "not.a.jwt".into(),
+            StatusCode::UNAUTHORIZED,
+            "malformed",
+        ),
+        (
+            "no xero:post",
+            mint(CALLER_SECRET, &claims(&app, 600, "xero:admin other")),
+            StatusCode::FORBIDDEN,
+            "xero:post",
+        ),
+    ];
+    for (what, token, status, words) in cases {
+        let mut request = app.http.get(app.url("/api/mapping"));
+        if !token.is_empty() {
+            request = request.bearer_auth(&token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{what}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let expected = if status == StatusCode::FORBIDDEN {
+            "forbidden"
+        } else {
+            "unauthorized"
+        };
+        assert_eq!(body["error"], expected, "{what}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(words),
+            "{what}: {body}"
+        );
+    }
+    let (status, _) = app.get("/api/mapping", &mint(CALLER_SECRET, &good)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn connecting_disconnecting_and_changing_the_mapping_need_xero_admin() {
+    let app = spawn_app().await;
+    let clerk = app.clerk();
+    for (method, path) in [
+        (Method::POST, "/api/connection/start"),
+        (Method::DELETE, "/api/connection"),
+        (Method::POST, "/api/connection/organisation"),
+        (Method::PUT, "/api/mapping"),
+    ] {
+        let (status, body) = app
+            .call(method.clone(), path, &clerk, Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("xero:admin"));
+    }
+}
+
+#[tokio::test]
+async fn cors_answers_the_allowed_origin_only() {
+    let app = spawn_app().await;
+    let preflight = |origin: &str| {
+        app.http
+            .request(Method::OPTIONS, app.url("/api/mapping"))
+            .header("origin", origin)
+            .header("access-control-request-method", "PUT")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight(ALLOWED_ORIGIN).await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        ALLOWED_ORIGIN
+    );
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("PUT"), "{methods}");
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let simple = app
+        .http
+        .get(app.url("/api/mapping"))
+        .bearer_auth(app.clerk())
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        simple
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn bodies_too_large_malformed_or_invalid_get_413_400_and_422_in_one_format() {
+    let app = spawn_app().await;
+    let put = |body: Vec<u8>| {
+        app.http
+            .put(app.url("/api/mapping"))
+            .bearer_auth(app.admin())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let big = format!(
+        "{{\"version\":0,\"settings\":{{\"narration_template\":\"{}\"}}}}",
+        "x".repeat(BODY_LIMIT)
+    );
+    let cases = [
+        (
+            big.into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            b"{\"version\": 0, \"settings\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            br#"{"version": 0, "settings": {"no_such_setting": 1}}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            br#"{"version": "one", "settings": {}}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let response = put(body).await.unwrap();
+        assert_eq!(response.status(), status);
+        let error: srm_xero_shared::api::ApiError = response.json().await.unwrap();
+        assert_eq!(error.error, code);
+        assert!(error.message.len() > 10, "{}", error.message);
+    }
+    let (status, body) = app.get("/api/no-such-thing", &app.clerk()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn answers_carry_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!response.headers()["x-request-id"].is_empty());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+fn run_proxy(envs: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_srm-xero-proxy"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SRM_XERO_") || key.starts_with("XERO_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(envs.iter().copied()).output().unwrap()
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    let good = [
+        ("SRM_XERO_BIND", "127.0.0.1:0"),
+        ("SRM_XERO_CALLER_SECRET", "0123456789abcdef0123456789abcdef"),
+        (
+            "SRM_XERO_TOKEN_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+        ("XERO_CLIENT_ID", "client"),
+        ("XERO_CLIENT_SECRET", "a-client-secret-value"),
+    ];
+    let cases = [
+        (
+            "SRM_XERO_TOKEN_KEY",
+            "c2hvcnQ=",
+            "srm-xero-proxy: SRM_XERO_TOKEN_KEY: must be 32 bytes of base64",
+        ),
+        (
+            "SRM_XERO_BIND",
+            "localhost",
+            "srm-xero-proxy: SRM_XERO_BIND: \"localhost\" is not an IP address and port such as 127.0.0.1:8080",
+        ),
+        (
+            "XERO_CLIENT_SECRET",
+            "",
+            "srm-xero-proxy: XERO_CLIENT_SECRET: required (outside demo mode)",
+        ),
+        (
+            "XERO_API_URL",
+            "not a url",
+            "srm-xero-proxy: XERO_API_URL: \"not a url\" is not a URL such as https://host",
+        ),
+    ];
+    for (name, value, line) in cases {
+        let mut envs: Vec<(&str, &str)> =
+            good.iter().copied().filter(|(k, _)| *k != name).collect();
+        envs.push((name, value));
+        let output = run_proxy(&envs);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.trim_end(), line, "{name}");
+        assert_eq!(stderr.lines().count(), 1);
+        assert!(!stderr.contains("0123456789abcdef"));
+    }
+}
+
+#[test]
+fn help_explains_every_setting() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_srm-xero-proxy"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for name in [
+        "SRM_XERO_BIND",
+        "SRM_XERO_DATA_DIR",
+        "SRM_XERO_PUBLIC_URL",
+        "SRM_XERO_ALLOWED_ORIGINS",
+        "SRM_XERO_CALLER_SECRET",
+        "SRM_XERO_TOKEN_KEY",
+        "XERO_CLIENT_ID",
+        "XERO_CLIENT_SECRET",
+        "XERO_SCOPES",
+        "XERO_LOGIN_URL",
+        "XERO_IDENTITY_URL",
+        "XERO_API_URL",
+        "SRM_XERO_DEMO",
+    ] {
+        assert!(help.contains(name), "{name} missing from --help");
+    }
+}

@@ -1,0 +1,271 @@
+//! `spawn_app()`: the proxy against an in-process Xero simulator, with typed helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use srm_xero_proxy::auth::{Claims, mint};
+use srm_xero_proxy::config::{Config, DEFAULT_SCOPES, TokenKey, XeroSettings};
+use srm_xero_proxy::{App, Options};
+use srm_xero_tests::sim::{AppRegistration, SimClock, SimHandle, Simulator};
+use tempfile::TempDir;
+
+pub const CALLER_SECRET: &str = "test-caller-secret-0123456789abcdef";
+pub const CLIENT_SECRET: &str = "sim-client-secret-for-the-proxy";
+pub const ALLOWED_ORIGIN: &str = "https://acme.srm.example";
+pub const BODY_LIMIT: usize = 64 * 1024;
+pub const ADMIN_NAME: &str = "Alex Admin";
+pub const CLERK_NAME: &str = "Casey Clerk";
+
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2019-08-20T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A running proxy, its simulator and its data folder.
+pub struct TestApp {
+    pub app: Option<App>,
+    pub sim: SimHandle,
+    pub data: TempDir,
+    pub dist: TempDir,
+    pub http: reqwest::Client,
+}
+
+/// The simulator, as most tests want it.
+pub fn simulator() -> Simulator {
+    Simulator::new()
+        .clock(SimClock::fixed(start_time()))
+        .auto_approve(true)
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(simulator()).await
+}
+
+pub async fn spawn_with(sim: Simulator) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dist.path().join("embed.js"),
+        "customElements.define('srm-xero-post-journals', class extends HTMLElement {});",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("srm-xero-frontend.js"),
+        "export default function init() {}",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("srm-xero-frontend_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sim = sim
+        .app(AppRegistration {
+            client_secret: CLIENT_SECRET.into(),
+            redirect_uris: vec![format!("http://{addr}/auth/xero/callback")],
+            ..AppRegistration::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let app = start_proxy(listener, &sim, data.path(), dist.path());
+    TestApp {
+        app: Some(app),
+        sim,
+        data,
+        dist,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
+    let urls = sim.urls();
+    Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data.to_path_buf(),
+        public_url: None,
+        allowed_origins: vec![ALLOWED_ORIGIN.to_owned()],
+        caller_secret: CALLER_SECRET.into(),
+        token_key: TokenKey::new([42; 32]),
+        xero: XeroSettings {
+            client_id: sim.app().client_id,
+            client_secret: CLIENT_SECRET.into(),
+            scopes: DEFAULT_SCOPES.split(' ').map(String::from).collect(),
+            login_url: urls.login,
+            identity_url: urls.identity,
+            api_url: urls.api,
+        },
+        dist_dir: dist.to_path_buf(),
+        body_limit: BODY_LIMIT,
+        demo: false,
+    }
+}
+
+fn options(sim: &SimHandle) -> Options {
+    let clock = sim.clock();
+    Options {
+        clock: Arc::new(move || clock.now()),
+        maintenance_every: None,
+        ..Options::default()
+    }
+}
+
+pub fn start_proxy(
+    listener: tokio::net::TcpListener,
+    sim: &SimHandle,
+    data: &Path,
+    dist: &Path,
+) -> App {
+    srm_xero_proxy::serve_on(listener, config(sim, data, dist), options(sim)).unwrap()
+}
+
+impl TestApp {
+    pub fn app(&self) -> &App {
+        self.app.as_ref().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app().url())
+    }
+
+    /// Stops the proxy and starts a new one on the same data folder.
+    pub async fn restart(&mut self) {
+        self.app.take().unwrap().shutdown().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.app = Some(start_proxy(
+            listener,
+            &self.sim,
+            self.data.path(),
+            self.dist.path(),
+        ));
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.sim.clock().now()
+    }
+
+    pub fn advance_minutes(&self, minutes: u64) {
+        self.sim
+            .clock()
+            .advance(std::time::Duration::from_secs(minutes * 60));
+    }
+
+    pub fn token(&self, name: &str, scope: &str) -> String {
+        mint(
+            CALLER_SECRET,
+            &Claims {
+                sub: name.to_lowercase().replace(' ', "-"),
+                name: name.into(),
+                exp: (self.now() + chrono::Duration::days(400)).timestamp(),
+                scope: scope.into(),
+            },
+        )
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(ADMIN_NAME, "xero:post xero:admin")
+    }
+
+    pub fn clerk(&self) -> String {
+        self.token(CLERK_NAME, "xero:post")
+    }
+
+    /// Sends `method path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    /// Starts a connection as the admin and follows Xero's (auto-approved) redirect to the
+    /// callback; answers the callback page.
+    pub async fn connect_auto(&self) -> String {
+        let (status, start) = self
+            .call(Method::POST, "/api/connection/start", &self.admin(), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{start}");
+        let authorize = start["authorize_url"].as_str().unwrap().to_owned();
+        let redirect = self.http.get(&authorize).send().await.unwrap();
+        assert!(redirect.status().is_redirection(), "{}", redirect.status());
+        let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
+        self.follow_callback(&callback).await
+    }
+
+    pub async fn follow_callback(&self, callback: &str) -> String {
+        let page = self.http.get(callback).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        page.text().await.unwrap()
+    }
+
+    /// Connects and, when asked to choose, chooses `tenant`.
+    pub async fn connect_to(&self, tenant: &str) {
+        self.connect_auto().await;
+        let (status, body) = self.get("/api/connection", &self.clerk()).await;
+        assert_eq!(status, StatusCode::OK);
+        if body["state"] == "choosing_organisation" {
+            let (status, body) = self
+                .call(
+                    Method::POST,
+                    "/api/connection/organisation",
+                    &self.admin(),
+                    Some(serde_json::json!({"tenant_id": tenant})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+
+    /// Token-endpoint calls with this grant type, as the simulator saw them.
+    pub fn token_calls(&self, grant: &str) -> usize {
+        self.sim
+            .calls()
+            .iter()
+            .filter(|c| {
+                c.path == "/connect/token" && c.body.contains(&format!("grant_type={grant}"))
+            })
+            .count()
+    }
+
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for name in ["srm-xero.sqlite3", "srm-xero.sqlite3-wal"] {
+            let path: PathBuf = self.data.path().join(name);
+            if let Ok(bytes) = std::fs::read(path) {
+                all.extend(bytes);
+            }
+        }
+        all
+    }
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
