@@ -15,9 +15,9 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use srm_xero_shared::api::{
-    ApiError, ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail,
-    ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
-    NewExport, Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
+    ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSummary,
+    ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument, NewExport,
+    Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
 };
 use srm_xero_shared::feed::{FeedCollector, parse_page};
 use srm_xero_shared::{JournalKey, Posting};
@@ -76,7 +76,7 @@ impl Failure {
 
     /// Classifies a proxy answer that is not a success.
     pub fn from_answer(status: u16, body: &str) -> Failure {
-        let error: Option<ApiError> = serde_json::from_str(body).ok();
+        let error: Option<crate::lean::ApiError> = serde_json::from_str(body).ok();
         let (code, said) = error.as_ref().map_or(("", ""), |e| {
             (e.error.as_str(), e.message.trim_end_matches('.'))
         });
@@ -102,10 +102,7 @@ impl Failure {
                     "Xero cannot be used right now: {said}. If Xero is disconnected, an admin can reconnect it above; otherwise try again in a few minutes."
                 ),
             ),
-            (409, _) | (_, "conflict") => Failure::new(
-                FailureKind::Conflict,
-                format!("{said}. Someone else changed it meanwhile: reload and try again."),
-            ),
+            (409, _) | (_, "conflict") => Failure::new(FailureKind::Conflict, format!("{said}.")),
             (404, _) | (_, "not_found") => Failure::new(
                 FailureKind::NotFound,
                 format!("{said}. Check the number and try again."),
@@ -113,14 +110,15 @@ impl Failure {
             (400 | 413 | 422, _) => {
                 let mut text = format!("The proxy refused this: {said}.");
                 for journal in error.iter().flat_map(|e| &e.journals) {
-                    for problem in &journal.problems {
-                        let _ = write!(
-                            text,
-                            " Journal {}: {problem} {}",
-                            journal.key,
-                            problem.fix()
-                        );
-                    }
+                    let n = journal.problems.len();
+                    let _ = write!(
+                        text,
+                        " Journal {} has {n} problem{} now: press Preview again to see {} with {} fix.",
+                        journal.key,
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "it" } else { "them" },
+                        if n == 1 { "its" } else { "their" },
+                    );
                 }
                 Failure::new(FailureKind::Refused, text)
             }
@@ -200,7 +198,7 @@ pub trait Backend {
     fn mapping(&self) -> Fut<MappingDocument> {
         unavailable()
     }
-    /// `PUT /api/mapping`, then the saved document.
+    /// `PUT /api/mapping`: the saved document.
     fn save_mapping(&self, _change: MappingChange) -> Fut<MappingDocument> {
         unavailable()
     }
@@ -291,36 +289,34 @@ impl HttpBackend {
         }
     }
 
-    fn call<T: DeserializeOwned + 'static>(
+    /// Sends a request and answers the body's text (one copy of this code for every endpoint).
+    fn text(
         &self,
-        build: impl FnOnce(&str) -> RequestBuilder,
+        build: fn(&str) -> RequestBuilder,
         path: &str,
         body: Option<String>,
-    ) -> Fut<T> {
+    ) -> Fut<String> {
         let inner = Rc::clone(&self.inner);
         let builder = build(&format!("{}{path}", inner.proxy))
             .header("Authorization", &format!("Bearer {}", inner.token))
             .header("Accept", "application/json");
         Box::pin(async move {
             let response = send(builder, body, &inner.proxy).await?;
-            let text = response
+            response
                 .text()
                 .await
-                .map_err(|_| Failure::proxy_down(&inner.proxy))?;
-            let text = if text.trim().is_empty() {
-                "null"
-            } else {
-                &text
-            };
-            serde_json::from_str(text).map_err(|e| {
-                Failure::new(
-                    FailureKind::Other,
-                    format!(
-                        "The Xero proxy's answer could not be read ({e}). The proxy and this page may be different versions: reload the page."
-                    ),
-                )
-            })
+                .map_err(|_| Failure::proxy_down(&inner.proxy))
         })
+    }
+
+    fn call<T: DeserializeOwned + 'static>(
+        &self,
+        build: fn(&str) -> RequestBuilder,
+        path: &str,
+        body: Option<String>,
+    ) -> Fut<T> {
+        let text = self.text(build, path, body);
+        Box::pin(async move { decode(&text.await?) })
     }
 
     fn get<T: DeserializeOwned + 'static>(&self, path: &str) -> Fut<T> {
@@ -329,7 +325,7 @@ impl HttpBackend {
 
     fn send_json<T: DeserializeOwned + 'static, B: Serialize>(
         &self,
-        build: impl FnOnce(&str) -> RequestBuilder,
+        build: fn(&str) -> RequestBuilder,
         path: &str,
         body: &B,
     ) -> Fut<T> {
@@ -343,6 +339,19 @@ impl HttpBackend {
             }),
         }
     }
+}
+
+/// Reads a proxy answer (an empty body reads as JSON `null`).
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|e| {
+        Failure::new(
+            FailureKind::Other,
+            format!(
+                "The Xero proxy's answer could not be read ({e}). The proxy and this page may be different versions: reload the page."
+            ),
+        )
+    })
 }
 
 async fn send(
@@ -389,34 +398,28 @@ impl Backend for HttpBackend {
         self.call(Request::post, "/api/connection/start", None)
     }
     fn choose_organisation(&self, choice: ChooseOrganisation) -> Fut<()> {
-        let fut: Fut<serde_json::Value> =
+        let fut: Fut<serde::de::IgnoredAny> =
             self.send_json(Request::post, "/api/connection/organisation", &choice);
         Box::pin(async move { fut.await.map(drop) })
     }
     fn disconnect(&self) -> Fut<()> {
-        let fut: Fut<serde_json::Value> = self.call(Request::delete, "/api/connection", None);
+        let fut: Fut<serde::de::IgnoredAny> = self.call(Request::delete, "/api/connection", None);
         Box::pin(async move { fut.await.map(drop) })
     }
     fn reference(&self) -> Fut<ReferenceSnapshot> {
-        self.get("/api/reference")
+        let lean: Fut<crate::lean::Snapshot> = self.get("/api/reference");
+        Box::pin(async move { lean.await.map(ReferenceSnapshot::from) })
     }
     fn refresh_reference(&self) -> Fut<ReferenceSnapshot> {
-        self.call(Request::post, "/api/reference/refresh", None)
+        let lean: Fut<crate::lean::Snapshot> =
+            self.call(Request::post, "/api/reference/refresh", None);
+        Box::pin(async move { lean.await.map(ReferenceSnapshot::from) })
     }
     fn mapping(&self) -> Fut<MappingDocument> {
         self.get("/api/mapping")
     }
     fn save_mapping(&self, change: MappingChange) -> Fut<MappingDocument> {
-        let put: Fut<serde_json::Value> = self.send_json(Request::put, "/api/mapping", &change);
-        let reread = self.clone();
-        Box::pin(async move {
-            let answer = put.await?;
-            // The proxy may answer with the saved document, or with nothing: then read it back.
-            match serde_json::from_value::<MappingDocument>(answer) {
-                Ok(saved) => Ok(saved),
-                Err(_) => reread.mapping().await,
-            }
-        })
+        self.send_json(Request::put, "/api/mapping", &change)
     }
     fn exported(&self, lookup: ExportedLookup) -> Fut<ExportedPostings> {
         self.send_json(Request::post, "/api/exported", &lookup)
@@ -446,10 +449,11 @@ impl Backend for HttpBackend {
         self.get(&format!("/api/exports/{number}/progress"))
     }
     fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
-        self.get(&key_path(number, &key))
+        let lean: Fut<crate::lean::Detail> = self.get(&key_path(number, &key));
+        Box::pin(async move { lean.await.map(JournalDetail::from) })
     }
     fn retry(&self, number: u64, request: RetryRequest) -> Fut<()> {
-        let fut: Fut<serde_json::Value> = self.send_json(
+        let fut: Fut<serde::de::IgnoredAny> = self.send_json(
             Request::post,
             &format!("/api/exports/{number}/retry"),
             &request,
@@ -458,7 +462,7 @@ impl Backend for HttpBackend {
     }
     fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<()> {
         let path = format!("{}/void", key_path(number, &key));
-        let fut: Fut<serde_json::Value> = self.send_json(Request::post, &path, &request);
+        let fut: Fut<serde::de::IgnoredAny> = self.send_json(Request::post, &path, &request);
         Box::pin(async move { fut.await.map(drop) })
     }
     fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
@@ -591,7 +595,9 @@ mod tests {
             refused.message
         );
         assert!(
-            refused.message.contains("debit side"),
+            refused
+                .message
+                .contains("has 1 problem now: press Preview again"),
             "{}",
             refused.message
         );

@@ -1,24 +1,23 @@
 //! The page: the reducer, the effects that talk to the proxy and the feed, and the components.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use srm_xero_shared::MappingSettings;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ExportedLookup, MappingChange, NewExport, RetryRequest, VoidRequest,
+    ChooseOrganisation, ConnectionState, ExportedLookup, MappingChange, NewExport, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
-use srm_xero_shared::{MappingSettings, PlanRequest, plan};
 use yew::prelude::*;
 
 use crate::api::{Backend, BackendRef, Failure, FailureKind, HttpBackend};
-use crate::components::Notice;
 use crate::components::connection::ConnectionPanel;
 use crate::components::lookup::LookupDialog;
 use crate::components::mapping::MappingScreen;
 use crate::components::popup::ExportPopup;
 use crate::components::preview::{Controls, Preview};
+use crate::components::{Notice, Shared};
 use crate::format;
 use crate::state::{Action, Area, Feed, FeedOrigin, FeedState, LiveMode, Screen, State};
 use crate::{STYLE, TITLE, browser};
@@ -59,12 +58,7 @@ fn spawn<T: 'static>(
 
 /// Reads what the page needs at start, and reopens a running export (a reload mid-export).
 fn load_all(backend: &Rc<dyn Backend>, dispatch: &Dispatch) {
-    spawn(backend.connection(), dispatch, Area::Connection, |c, d| {
-        d.dispatch(Action::ConnectionLoaded(c));
-    });
-    spawn(backend.reference(), dispatch, Area::Connection, |r, d| {
-        d.dispatch(Action::ReferenceLoaded(r));
-    });
+    reload_connection(backend, dispatch);
     spawn(backend.mapping(), dispatch, Area::Mapping, |m, d| {
         d.dispatch(Action::MappingLoaded(m));
     });
@@ -282,8 +276,14 @@ pub fn App(props: &AppProps) -> Html {
     let on_open_typed = {
         let (state, dispatch, open_export) = (state.clone(), dispatch.clone(), open_export.clone());
         Callback::from(move |()| {
-            match state.export_number.trim().parse::<u64>() {
+            let typed = state.export_number.trim();
+            match typed.parse::<u64>() {
             Ok(n) => open_export.emit(n),
+            // SRM's old page took the sync-from date in this field: accept that too.
+            Err(_) if NaiveDate::parse_from_str(typed, "%Y-%m-%d").is_ok() => {
+                dispatch.dispatch(Action::SetSyncFrom(NaiveDate::parse_from_str(typed, "%Y-%m-%d").ok()));
+                dispatch.dispatch(Action::SetExportNumber(String::new()));
+            }
             Err(_) if state.export_number.trim().is_empty() => {}
             Err(_) => dispatch.dispatch(Action::Fail(
                 Area::Export,
@@ -317,12 +317,21 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |settings: MappingSettings| {
             let version = state.mapping.as_ref().map_or(0, |m| m.version);
             dispatch.dispatch(Action::MappingSaving);
-            spawn(
-                backend.save_mapping(MappingChange { settings, version }),
-                &dispatch,
-                Area::Mapping,
-                |saved, d| d.dispatch(Action::MappingLoaded(saved)),
-            );
+            let save = backend.save_mapping(MappingChange { settings, version });
+            let d = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match save.await {
+                    Ok(saved) => d.dispatch(Action::MappingLoaded(saved)),
+                    Err(f) if f.kind == FailureKind::Conflict => d.dispatch(Action::Fail(
+                        Area::Mapping,
+                        format!(
+                            "{} Someone else saved the mapping meanwhile: reload the page to see their version, then make your change again.",
+                            f.message
+                        ),
+                    )),
+                    Err(f) => d.dispatch(Action::Fail(Area::Mapping, f.message)),
+                }
+            });
         })
     };
     let on_refresh_reference = {
@@ -435,7 +444,7 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     let currency = state.currency().map(|c| AttrValue::from(c.to_owned()));
-    let reference = state.reference.clone().map(Rc::new);
+    let reference = state.reference.clone().map(Shared);
     let screen = if state.screen == Screen::Mapping && caller.admin {
         mapping_screen(&state, &act, on_save_mapping, on_refresh_reference)
     } else {
@@ -455,8 +464,10 @@ pub fn App(props: &AppProps) -> Html {
                     <Notice text={notice(Area::Export)} on_dismiss={dismiss(Area::Export)} />
                 }
                 <Preview
-                    plan={state.plan.clone()}
-                    feed={state.feed.clone()}
+                    plan={state.plan.clone().map(Shared)}
+                    loading={match state.feed { FeedState::Loading { pages, postings } => Some((pages, postings)), _ => None }}
+                    loaded={matches!(state.feed, FeedState::Loaded(_))}
+                    waiting_for={waiting_for(&state)}
                     currency={currency.clone()}
                     post_only_valid={state.post_only_valid}
                     accept={state.acceptable().map(|k| k.len()).map_err(AttrValue::from)}
@@ -496,6 +507,22 @@ pub fn App(props: &AppProps) -> Html {
     }
 }
 
+/// What the preview still needs before it can plan.
+fn waiting_for(state: &State) -> Option<AttrValue> {
+    let what = if state.reference.is_none() {
+        "Xero's chart of accounts (Xero must be connected: an admin can connect it above)"
+    } else if state.mapping.is_none() {
+        "the mapping"
+    } else if state.sync_from.is_none() {
+        "a Sync from date"
+    } else if state.exported.is_none() {
+        "the proxy to say which postings are already exported"
+    } else {
+        return None;
+    };
+    Some(AttrValue::from(what))
+}
+
 fn mapping_screen(
     state: &State,
     act: &Callback<Action>,
@@ -510,20 +537,30 @@ fn mapping_screen(
         _ => Rc::new(Vec::new()),
     };
     html! {
-        <MappingScreen mapping={mapping.clone()} reference={Rc::new(reference.clone())} postings={postings}
+        <MappingScreen mapping={mapping.clone()} reference={Shared(Rc::clone(reference))} postings={Shared(postings)}
             saving={state.mapping_saving} notice={state.notice(Area::Mapping).map(|t| AttrValue::from(t.to_owned()))}
             on_save={on_save} on_close={act.reform(|()| Action::Show(Screen::Post))}
             on_refresh={on_refresh} on_dismiss={act.reform(|()| Action::Dismiss(Area::Mapping))} />
     }
 }
 
+/// Reads the connection, then (when connected) Xero's reference data.
 fn reload_connection(backend: &Rc<dyn Backend>, dispatch: &Dispatch) {
-    spawn(backend.connection(), dispatch, Area::Connection, |c, d| {
-        d.dispatch(Action::ConnectionLoaded(c));
-    });
-    spawn(backend.reference(), dispatch, Area::Connection, |r, d| {
-        d.dispatch(Action::ReferenceLoaded(r));
-    });
+    let b = Rc::clone(backend);
+    spawn(
+        backend.connection(),
+        dispatch,
+        Area::Connection,
+        move |c, d| {
+            let connected = c.state == ConnectionState::Connected;
+            d.dispatch(Action::ConnectionLoaded(c));
+            if connected {
+                spawn(b.reference(), d, Area::Connection, |r, d| {
+                    d.dispatch(Action::ReferenceLoaded(r));
+                });
+            }
+        },
+    );
 }
 
 /// Asks again which of the feed's postings are exported (after Accept), so the preview skips them.
@@ -566,54 +603,29 @@ fn retry_callback(
         dispatch.dispatch(Action::SetBusy(true));
         let (b, d) = (Rc::clone(&backend), dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let mut postings = Vec::new();
+            let mut failed = Vec::new();
             for key in keys {
                 match b.journal(number, key).await {
-                    Ok(detail) => postings.extend(detail.postings),
+                    Ok(detail) => failed.push(detail),
                     Err(f) => {
                         d.dispatch(Action::Fail(Area::Export, f.message));
                         return;
                     }
                 }
             }
-            let Some(from) = postings.iter().map(|p| p.date).min() else {
-                d.dispatch(Action::SetBusy(false));
-                return;
+            let request = match crate::state::plan_retry(
+                number,
+                &failed,
+                &mapping.settings,
+                &reference.reference,
+            ) {
+                Ok(request) => request,
+                Err(why) => {
+                    d.dispatch(Action::Fail(Area::Export, why));
+                    return;
+                }
             };
-            let replanned = plan(&PlanRequest {
-                postings: &postings,
-                settings: &mapping.settings,
-                exported: &HashMap::new(),
-                from,
-                export_number: Some(number),
-                reference: &reference.reference,
-            });
-            let journals: Vec<_> = replanned.postable().map(|j| j.key.clone()).collect();
-            if journals.is_empty() {
-                let why = replanned
-                    .journals
-                    .iter()
-                    .find_map(|j| j.problems.first())
-                    .map(|p| format!(" {p} Fix: {}", p.fix()))
-                    .unwrap_or_default();
-                d.dispatch(Action::Fail(
-                    Area::Export,
-                    format!(
-                        "With today's mapping the failed journals still cannot be posted.{why}"
-                    ),
-                ));
-                return;
-            }
-            let ids: std::collections::HashSet<&String> = replanned
-                .postable()
-                .flat_map(|j| j.postings.iter())
-                .collect();
-            let postings = postings
-                .iter()
-                .filter(|p| ids.contains(&p.id))
-                .cloned()
-                .collect();
-            match b.retry(number, RetryRequest { postings, journals }).await {
+            match b.retry(number, request).await {
                 Ok(()) => d.dispatch(Action::SetBusy(false)),
                 Err(f) => d.dispatch(Action::Fail(Area::Export, f.message)),
             }
@@ -676,15 +688,17 @@ fn poll(number: u64, backend: Rc<dyn Backend>, dispatch: Dispatch, alive: Rc<Cel
 #[hook]
 fn use_refresh_rows(state: &State, backend: &Rc<dyn Backend>, dispatch: &Dispatch) {
     let in_flight = use_mut_ref(|| false);
-    let key = state
-        .popup
-        .as_ref()
-        .filter(|p| p.rows_stale)
-        .map(|p| (p.number(), p.progress.as_ref().map(|p| p.sequence)));
+    let key = state.popup.as_ref().filter(|p| p.rows_stale).map(|p| {
+        (
+            p.number(),
+            p.progress.as_ref().map(|p| p.sequence),
+            p.detail.summary.counts,
+        )
+    });
     let backend = BackendRef(Rc::clone(backend));
     let dispatch = dispatch.clone();
     use_effect_with((key, backend), move |(key, backend)| {
-        if let Some((number, _)) = *key
+        if let Some((number, _, _)) = *key
             && !*in_flight.borrow()
         {
             *in_flight.borrow_mut() = true;

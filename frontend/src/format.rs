@@ -162,18 +162,33 @@ pub fn caller(token: &str) -> Caller {
     let Some(bytes) = base64url(payload) else {
         return Caller::default();
     };
-    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    let Some(claims) = String::from_utf8(bytes)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Claims>(&text).ok())
+    else {
         return Caller::default();
     };
-    let scope = claims.get("scope").and_then(|s| s.as_str()).unwrap_or("");
     Caller {
-        name: claims
-            .get("name")
-            .and_then(|n| n.as_str())
-            .map(str::to_owned),
-        admin: scope.split_whitespace().any(|s| s == "xero:admin"),
-        expires: claims.get("exp").and_then(serde_json::Value::as_i64),
+        name: claims.name,
+        admin: claims
+            .scope
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .any(|s| s == "xero:admin"),
+        expires: claims.exp,
     }
+}
+
+/// The claims the page reads (a typed struct: no `serde_json::Value` in the bundle).
+#[derive(serde::Deserialize)]
+struct Claims {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    exp: Option<i64>,
 }
 
 fn base64url(text: &str) -> Option<Vec<u8>> {

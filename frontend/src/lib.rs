@@ -12,6 +12,7 @@ pub mod components;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod format;
+mod lean;
 pub mod state;
 mod style;
 

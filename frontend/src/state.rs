@@ -10,7 +10,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use srm_xero_shared::api::{
     ConnectionStatus, ExportDetail, ExportSummary, ExportedPostings, JournalDetail, JournalRow,
-    JournalState, MappingDocument, Progress, ReferenceSnapshot,
+    JournalState, MappingDocument, Progress, ReferenceSnapshot, RetryRequest,
 };
 use srm_xero_shared::{JournalKey, Plan, PlanRequest, Posting, plan};
 use yew::Reducible;
@@ -290,7 +290,7 @@ pub struct State {
     /// The Xero connection, once read.
     pub connection: Option<ConnectionStatus>,
     /// Xero's reference data, once read.
-    pub reference: Option<ReferenceSnapshot>,
+    pub reference: Option<Rc<ReferenceSnapshot>>,
     /// The mapping, once read.
     pub mapping: Option<MappingDocument>,
     /// The mapping is being saved.
@@ -509,7 +509,7 @@ impl State {
                 self.notices.retain(|n| n.area != Area::Connection);
             }
             Action::ReferenceLoaded(reference) => {
-                self.reference = Some(reference);
+                self.reference = Some(Rc::new(reference));
                 self.replan();
             }
             Action::MappingLoaded(mapping) => {
@@ -718,7 +718,10 @@ impl State {
         match &mut self.popup {
             // A refresh of the open export keeps what the user chose and the newest progress.
             Some(popup) if popup.number() == detail.summary.number => {
-                popup.rows_stale = false;
+                // Still behind the newest event? Then the effect reads the rows again.
+                popup.rows_stale = popup.progress.as_ref().is_some_and(|p| {
+                    p.counts != detail.summary.counts || p.status != detail.summary.status
+                });
                 popup.detail = detail;
             }
             _ => self.popup = Some(Popup::new(detail)),
@@ -751,6 +754,51 @@ impl Reducible for State {
         next.apply(action);
         Rc::new(next)
     }
+}
+
+/// Retry: re-plans the failed journals' postings with today's mapping and keeps the failed
+/// journals whose postings all land in postable journals. Err says why nothing can be retried.
+pub fn plan_retry(
+    number: u64,
+    failed: &[JournalDetail],
+    settings: &srm_xero_shared::MappingSettings,
+    reference: &srm_xero_shared::ReferenceData,
+) -> Result<RetryRequest, String> {
+    let postings: Vec<Posting> = failed.iter().flat_map(|d| d.postings.clone()).collect();
+    let Some(from) = postings.iter().map(|p| p.date).min() else {
+        return Err("There is no failed journal to retry.".into());
+    };
+    let replanned = plan(&PlanRequest {
+        postings: &postings,
+        settings,
+        exported: &std::collections::HashMap::new(),
+        from,
+        export_number: Some(number),
+        reference,
+    });
+    let postable: std::collections::HashSet<&str> = replanned
+        .postable()
+        .flat_map(|j| j.postings.iter().map(String::as_str))
+        .collect();
+    let retryable: Vec<&JournalDetail> = failed
+        .iter()
+        .filter(|d| d.postings.iter().all(|p| postable.contains(p.id.as_str())))
+        .collect();
+    if retryable.is_empty() {
+        let why = replanned
+            .journals
+            .iter()
+            .find_map(|j| j.problems.first())
+            .map(|p| format!(" {p} Fix: {}", p.fix()))
+            .unwrap_or_default();
+        return Err(format!(
+            "With today's mapping the failed journals still cannot be posted.{why}"
+        ));
+    }
+    Ok(RetryRequest {
+        postings: retryable.iter().flat_map(|d| d.postings.clone()).collect(),
+        journals: retryable.iter().map(|d| d.row.key.clone()).collect(),
+    })
 }
 
 #[cfg(test)]

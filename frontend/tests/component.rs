@@ -553,3 +553,52 @@ async fn a_reload_mid_export_reopens_its_popup() {
     assert!(text(&get(&host, "[role='dialog'] h3")).contains("#12"));
     assert!(text(&host).contains("Posting to Xero…"));
 }
+
+#[wasm_bindgen_test]
+async fn the_element_mounts_in_a_shadow_root_and_takes_a_new_caller_token() {
+    // What embed.js does: a shadow root, a <div> in it, mountElement, then attribute changes.
+    let element = document().create_element("section").expect("an element");
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&element)
+        .expect("attached");
+    let shadow = element
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .expect("a shadow root");
+    let root = document().create_element("div").expect("a div");
+    shadow.append_child(&root).expect("attached");
+    let mut embedded = srm_xero_frontend::mount_element(
+        root.clone(),
+        String::new(),
+        "/no-feed-here".into(),
+        String::new(),
+    );
+    wait_for("the component inside the shadow root", || {
+        find(&root, "h2").is_some()
+    })
+    .await;
+    assert_eq!(
+        element.child_element_count(),
+        0,
+        "nothing rendered outside the shadow root"
+    );
+    assert!(
+        find(&root, "style").is_some(),
+        "styles live inside the shadow root"
+    );
+    assert!(
+        !text(&root).contains("Connect to Xero"),
+        "no admin controls without a token"
+    );
+
+    embedded.set("caller-token", Some(ADMIN_TOKEN.into()));
+    wait_for("the admin's controls after the new token", || {
+        text(&root).contains("Connect to Xero") || text(&root).contains("Reconnect")
+    })
+    .await;
+    assert!(text(&root).contains("Dana"));
+    embedded.destroy();
+    yew::scheduler::flush().await;
+    assert!(find(&root, "h2").is_none(), "destroyed");
+}

@@ -1,8 +1,6 @@
 //! One journal of an export: its lines with Xero's account names, totals, source postings, the
 //! link into Xero, its history, and voiding with a reason.
 
-use std::rc::Rc;
-
 use srm_xero_shared::api::{JournalDetail, JournalState, ReferenceSnapshot};
 use srm_xero_shared::{JournalKey, Money, PlannedLine};
 use yew::prelude::*;
@@ -21,7 +19,7 @@ pub struct JournalProps {
     /// The organisation's currency.
     pub currency: Option<AttrValue>,
     /// Xero's reference data, for account names.
-    pub reference: Option<Rc<ReferenceSnapshot>>,
+    pub reference: Option<super::Shared<ReferenceSnapshot>>,
     /// A void being prepared.
     pub void: Option<VoidDraft>,
     /// A void or retry is being sent.

@@ -149,9 +149,9 @@ pub struct MappingProps {
     /// The mapping as saved.
     pub mapping: MappingDocument,
     /// Xero's reference data.
-    pub reference: Rc<ReferenceSnapshot>,
+    pub reference: super::Shared<ReferenceSnapshot>,
     /// The postings read (their accounts are the rows).
-    pub postings: Rc<Vec<Posting>>,
+    pub postings: super::Shared<Vec<Posting>>,
     /// Saving.
     pub saving: bool,
     /// A failure to show.
@@ -290,62 +290,15 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         .iter()
         .filter_map(|p| p.division.clone())
         .collect();
-    let division_map = settings.tracking.division.clone();
-    let category_select = {
-        let on_category = edit(Rc::new(|s, v| {
-            s.tracking.division = (!v.is_empty()).then(|| DimensionMap {
-                category: v,
-                options: s
-                    .tracking
-                    .division
-                    .as_ref()
-                    .map(|d| d.options.clone())
-                    .unwrap_or_default(),
-            });
-        }));
-        let current = division_map
-            .as_ref()
-            .map(|d| d.category.clone())
-            .unwrap_or_default();
-        html! {
-            <select name="division-category" onchange={on_category}>
-                <option value="" selected={current.is_empty()}>{ "Do not track divisions" }</option>
-                { for reference.tracking_categories.iter().map(|c| html! {
-                    <option value={c.name.clone()} selected={c.name == current}>{ &c.name }</option>
-                }) }
-                if !current.is_empty() && !reference.tracking_categories.iter().any(|c| c.name == current) {
-                    <option value={current.clone()} selected=true>{ format!("{current} (not in Xero)") }</option>
-                }
-            </select>
-        }
-    };
-    let division_rows = division_map.as_ref().map(|map| {
-        let category = reference.tracking_categories.iter().find(|c| c.name.eq_ignore_ascii_case(&map.category));
-        divisions.iter().map(|division| {
-            let current = map.option_for(division).to_owned();
-            let exists = category.is_some_and(|c| c.options.iter().any(|o| o.name.eq_ignore_ascii_case(&current) && o.status.as_deref().is_none_or(|s| s == "ACTIVE")));
-            let division_key = division.clone();
-            let on_option = edit(Rc::new(move |s, v| {
-                if let Some(d) = s.tracking.division.as_mut() {
-                    if v.is_empty() || v == division_key { d.options.remove(&division_key); } else { d.options.insert(division_key.clone(), v); }
-                }
-            }));
-            html! {
-                <tr>
-                    <td>{ format!("Division {division}") }</td>
-                    <td>
-                        <select aria-label={format!("Tracking option for division {division}")} onchange={on_option}>
-                            <option value="" selected={current == *division}>{ format!("Same name ({division})") }</option>
-                            { for category.iter().flat_map(|c| c.options.iter()).map(|o| html! {
-                                <option value={o.name.clone()} selected={o.name == current && current != *division}>{ &o.name }</option>
-                            }) }
-                        </select>
-                        if !exists { <div class="inline-error">{ format!("\"{}\" has no active option \"{current}\": choose one, or add it in Xero.", map.category) }</div> }
-                    </td>
-                </tr>
-            }
-        }).collect::<Html>()
-    });
+    let stores: BTreeSet<String> = props
+        .postings
+        .iter()
+        .filter_map(|p| p.store.clone())
+        .collect();
+    let (division_select, division_rows) =
+        dimension_editor(Dim::Division, &divisions, &settings, reference, &draft);
+    let (store_select, store_rows) =
+        dimension_editor(Dim::Store, &stores, &settings, reference, &draft);
 
     let rounding_account = settings.rounding.account.clone().unwrap_or_default();
     let on_rounding_account = edit(Rc::new(|s, v| {
@@ -447,11 +400,10 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
             </div>
             <h4>{ "Tracking" }</h4>
             <div class="fields">
-                <label class="field"><span>{ "Divisions go to tracking category" }</span>{ category_select }</label>
+                <label class="field"><span>{ "Divisions go to tracking category" }</span>{ division_select }</label>
+                <label class="field"><span>{ "Stores go to tracking category" }</span>{ store_select }</label>
             </div>
-            if let Some(rows) = division_rows {
-                <table class="map narrow"><tbody>{ rows }</tbody></table>
-            }
+            <table class="map narrow"><tbody>{ division_rows }{ store_rows }</tbody></table>
             <h4>{ "Journals" }</h4>
             <div class="fields">
                 <label class="field"><span>{ "Rounding account" }</span>
@@ -501,6 +453,130 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// A change to a dimension's tracking from a select's value.
+type SlotEdit = Box<dyn Fn(&mut Option<DimensionMap>, String)>;
+
+/// A tracked SRM dimension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dim {
+    Division,
+    Store,
+}
+
+impl Dim {
+    fn label(self) -> &'static str {
+        match self {
+            Dim::Division => "division",
+            Dim::Store => "store",
+        }
+    }
+
+    fn get(self, settings: &MappingSettings) -> Option<&DimensionMap> {
+        match self {
+            Dim::Division => settings.tracking.division.as_ref(),
+            Dim::Store => settings.tracking.store.as_ref(),
+        }
+    }
+
+    fn slot(self, settings: &mut MappingSettings) -> &mut Option<DimensionMap> {
+        match self {
+            Dim::Division => &mut settings.tracking.division,
+            Dim::Store => &mut settings.tracking.store,
+        }
+    }
+}
+
+/// The category select of a dimension, and a row per value seen with its tracking option.
+fn dimension_editor(
+    dim: Dim,
+    values: &BTreeSet<String>,
+    settings: &MappingSettings,
+    reference: &ReferenceData,
+    draft: &UseStateHandle<MappingSettings>,
+) -> (Html, Html) {
+    let label = dim.label();
+    let map = dim.get(settings).cloned();
+    let edit = |change: SlotEdit| {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            change(dim.slot(&mut next), value_of(&e));
+            draft.set(next);
+        })
+    };
+    let on_category = edit(Box::new(|slot, v| {
+        let options = slot.as_ref().map(|d| d.options.clone()).unwrap_or_default();
+        *slot = if v.is_empty() {
+            None
+        } else {
+            Some(DimensionMap {
+                category: v,
+                options,
+            })
+        };
+    }));
+    let current = map.as_ref().map(|d| d.category.clone()).unwrap_or_default();
+    let known = reference
+        .tracking_categories
+        .iter()
+        .any(|c| c.name == current);
+    let select = html! {
+        <select name={format!("{label}-category")} onchange={on_category}>
+            <option value="" selected={current.is_empty()}>{ format!("Do not track {label}s") }</option>
+            { for reference.tracking_categories.iter().map(|c| html! {
+                <option value={c.name.clone()} selected={c.name == current}>{ &c.name }</option>
+            }) }
+            if !current.is_empty() && !known {
+                <option value={current.clone()} selected=true>{ format!("{current} (not in Xero)") }</option>
+            }
+        </select>
+    };
+    let Some(map) = map else {
+        return (select, html! {});
+    };
+    // Values already mapped are listed too, so the screen works before a preview.
+    let values: BTreeSet<&String> = values.iter().chain(map.options.keys()).collect();
+    let category = reference
+        .tracking_categories
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(&map.category));
+    let rows = values.into_iter().map(|value| {
+        let chosen = map.option_for(value).to_owned();
+        let exists = category.is_some_and(|c| {
+            c.options.iter().any(|o| {
+                o.name.eq_ignore_ascii_case(&chosen) && o.status.as_deref().is_none_or(|s| s == "ACTIVE")
+            })
+        });
+        let key = value.clone();
+        let on_option = edit(Box::new(move |slot, v| {
+            if let Some(d) = slot.as_mut() {
+                if v.is_empty() || v == key {
+                    d.options.remove(&key);
+                } else {
+                    d.options.insert(key.clone(), v);
+                }
+            }
+        }));
+        html! {
+            <tr>
+                <td>{ format!("{} {value}", if dim == Dim::Division { "Division" } else { "Store" }) }</td>
+                <td>
+                    <select aria-label={format!("Tracking option for {label} {value}")} onchange={on_option}>
+                        <option value="" selected={chosen == *value}>{ format!("Same name ({value})") }</option>
+                        { for category.iter().flat_map(|c| c.options.iter()).map(|o| html! {
+                            <option value={o.name.clone()} selected={o.name == chosen && chosen != *value}>{ &o.name }</option>
+                        }) }
+                    </select>
+                    if !exists {
+                        <div class="inline-error">{ format!("\"{}\" has no active option \"{chosen}\": choose one, or add it in Xero.", map.category) }</div>
+                    }
+                </td>
+            </tr>
+        }
+    }).collect::<Html>();
+    (select, rows)
 }
 
 #[cfg(test)]

@@ -8,7 +8,33 @@ pub mod modal;
 pub mod popup;
 pub mod preview;
 
+use std::ops::Deref;
+use std::rc::Rc;
+
 use yew::prelude::*;
+
+/// Shared data in props, equal only to itself: re-rendering never compares 100,000 postings.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// A message box for a failure, with a dismiss button.
 #[derive(Properties, PartialEq)]

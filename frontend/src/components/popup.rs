@@ -1,8 +1,6 @@
 //! The Export Journals popup: progress, the journals with their states, filter, sort, search, the
 //! results as CSV, retry of failed journals, and a journal's detail.
 
-use std::rc::Rc;
-
 use srm_xero_shared::api::{ExportStatus, JournalRow, JournalState, ReferenceSnapshot};
 use yew::prelude::*;
 
@@ -20,7 +18,7 @@ pub struct PopupProps {
     /// The organisation's currency.
     pub currency: Option<AttrValue>,
     /// Xero's reference data (account names in a journal's lines).
-    pub reference: Option<Rc<ReferenceSnapshot>>,
+    pub reference: Option<super::Shared<ReferenceSnapshot>>,
     /// The caller may void.
     pub can_void: bool,
     /// Now, in ms since 1970 (for "waiting 38 s").

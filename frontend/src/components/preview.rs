@@ -1,15 +1,12 @@
 //! Choosing what to export (the Export Transaction # and the "Sync from" date, or a CSV file) and
 //! the preview of the journals that Accept would post, with every problem and its fix.
 
-use std::rc::Rc;
-
 use srm_xero_shared::{Plan, PlannedJournal, Severity};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::{Notice, checked_of, value_of};
 use crate::format;
-use crate::state::FeedState;
 use crate::{EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL};
 
 /// Props of [`Controls`].
@@ -120,9 +117,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct PreviewProps {
     /// The plan, once everything is read.
-    pub plan: Option<Rc<Plan>>,
-    /// The feed's state (for progress and the source).
-    pub feed: FeedState,
+    pub plan: Option<super::Shared<Plan>>,
+    /// Reading the feed: `Some((pages, postings))` while pages arrive.
+    pub loading: Option<(usize, usize)>,
+    /// The feed (or a file) is read.
+    pub loaded: bool,
+    /// What the plan still waits for, once the feed is read.
+    #[prop_or_default]
+    pub waiting_for: Option<AttrValue>,
     /// The organisation's currency.
     pub currency: Option<AttrValue>,
     /// "Post only the valid journals" is ticked.
@@ -144,14 +146,14 @@ pub struct PreviewProps {
 pub fn Preview(props: &PreviewProps) -> Html {
     let notice =
         html! { <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} /> };
-    let body = match (&props.plan, &props.feed) {
-        (_, FeedState::Loading { pages, postings }) => html! {
+    let body = match (&props.plan, props.loading) {
+        (_, Some((pages, postings))) => html! {
             <p class="muted" role="status">{ format!("Reading SRM's G/L: {pages} pages, {postings} postings so far…") }</p>
         },
-        (None, FeedState::Loaded(_)) => html! {
-            <p class="muted" role="status">{ "Checking which postings are already exported…" }</p>
+        (None, None) if props.loaded => html! {
+            <p class="muted" role="status">{ format!("Waiting for {}…", props.waiting_for.as_deref().unwrap_or("the plan")) }</p>
         },
-        (None, FeedState::Idle) => html! {
+        (None, None) => html! {
             <p class="muted">{ "Pick the date to sync from and press Preview to see the journals before anything is posted." }</p>
         },
         (Some(plan), _) => plan_view(props, plan),

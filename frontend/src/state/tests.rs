@@ -5,7 +5,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use srm_xero_shared::api::{ExportStatus, JournalState, MappingDocument};
 use srm_xero_shared::mapping::AccountRule;
-use srm_xero_shared::{Problem, Severity};
+use srm_xero_shared::{JournalKey, MappingSettings, Problem, Severity};
 use yew::Reducible;
 
 use super::*;
@@ -249,10 +249,20 @@ fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
         ],
     );
     let popup = state.popup.as_ref().unwrap();
-    assert!(!popup.rows_stale);
+    assert!(!popup.rows_stale, "the rows caught up with the events");
     assert_eq!(popup.filter, Some(JournalState::Failed));
     assert_eq!(popup.progress.as_ref().unwrap().sequence, 7);
     assert_eq!(popup.detail.summary.status, ExportStatus::Exported);
+
+    // Rows read before the newest event stay stale, so they are read again.
+    let state = run(
+        state,
+        [
+            Action::ProgressArrived(fixtures::progress(8, 4, 0)),
+            Action::ExportOpened(fixtures::export_detail()),
+        ],
+    );
+    assert!(state.popup.as_ref().unwrap().rows_stale);
 }
 
 #[test]
@@ -452,5 +462,40 @@ fn screens_connection_and_notices() {
             .unwrap()
             .name,
         "Acme Equipment Rentals"
+    );
+}
+
+#[test]
+fn a_retry_re_plans_with_todays_mapping_and_keeps_only_journals_that_now_post() {
+    let reference = fixtures::reference().reference;
+    let posted_ok = fixtures::journal_detail();
+    let mut archived = fixtures::journal_detail();
+    archived.postings = fixtures::postings()
+        .into_iter()
+        .filter(|p| p.id == "GL-3" || p.id == "GL-4")
+        .collect();
+    archived.row.key = JournalKey::from_posting_ids(["GL-3", "GL-4"]);
+    let failed = vec![posted_ok.clone(), archived.clone()];
+
+    let today = MappingSettings::default();
+    let request = plan_retry(12, &failed, &today, &reference).unwrap();
+    assert_eq!(request.journals, vec![posted_ok.row.key.clone()]);
+    let ids: Vec<&str> = request.postings.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["GL-1", "GL-2"]);
+
+    let only_archived = plan_retry(12, std::slice::from_ref(&archived), &today, &reference);
+    assert!(only_archived.unwrap_err().contains("is ARCHIVED"));
+
+    let mut fixed = MappingSettings::default();
+    fixed.accounts.push(AccountRule {
+        srm_account: "4100".into(),
+        division: None,
+        xero_code: "4000".into(),
+    });
+    let request = plan_retry(12, &failed, &fixed, &reference).unwrap();
+    assert_eq!(request.journals.len(), 2);
+    assert_eq!(
+        plan_retry(12, &[], &fixed, &reference).unwrap_err(),
+        "There is no failed journal to retry."
     );
 }
