@@ -59,6 +59,11 @@ impl Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin(pub Caller);
 
+/// A caller whose token may also come as `?token=` (only for server-sent events: EventSource
+/// cannot send headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCaller(pub Caller);
+
 /// Why a token was refused (each becomes a 401 with its own message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -148,21 +153,36 @@ impl std::fmt::Debug for CallerKey {
     }
 }
 
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn query_token(parts: &Parts) -> Option<&str> {
+    parts.uri.query()?.split('&').find_map(|pair| {
+        pair.strip_prefix("token=")
+            .filter(|t| !t.is_empty() && !t.contains('%'))
+    })
+}
+
 impl Caller {
     /// Checks the request's bearer token and the `xero:post` scope.
     fn from_parts(parts: &Parts, key: &CallerKey) -> Result<Self, AppError> {
+        let token =
+            bearer(parts).ok_or_else(|| AppError::Unauthorized(TokenError::Missing.to_string()))?;
+        Caller::from_token(token, key)
+    }
+
+    fn from_token(token: &str, key: &CallerKey) -> Result<Self, AppError> {
         use secrecy::ExposeSecret as _;
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::Unauthorized(TokenError::Missing.to_string()))?;
         let claims = verify(key.secret.expose_secret(), token, (key.clock)())
             .map_err(|e| AppError::Unauthorized(e.to_string()))?;
         let caller = Caller {
@@ -191,6 +211,25 @@ where
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         std::future::ready(Caller::from_parts(parts, &CallerKey::from_ref(state)))
+    }
+}
+
+impl<S> FromRequestParts<S> for EventCaller
+where
+    CallerKey: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        let key = CallerKey::from_ref(state);
+        let token = bearer(parts)
+            .or_else(|| query_token(parts))
+            .ok_or_else(|| AppError::Unauthorized(TokenError::Missing.to_string()));
+        std::future::ready(token.and_then(|t| Caller::from_token(t, &key).map(EventCaller)))
     }
 }
 

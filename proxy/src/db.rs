@@ -11,8 +11,10 @@ use rusqlite::Connection;
 pub const FILE_NAME: &str = "srm-xero.sqlite3";
 
 /// The migrations, oldest first: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (2, "exports", include_str!("../migrations/0002_exports.sql")),
+];
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]

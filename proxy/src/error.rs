@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use srm_xero_shared::api::ApiError;
+use srm_xero_shared::api::{ApiError, JournalProblems};
 
 use crate::xero::XeroError;
 
@@ -27,6 +27,14 @@ pub enum AppError {
     /// A request that reads but cannot be accepted.
     #[error("{0}")]
     Invalid(String),
+    /// Journals that cannot be accepted, each with its problems (a 422).
+    #[error("{message}")]
+    InvalidJournals {
+        /// A sentence naming what is wrong.
+        message: String,
+        /// Per journal.
+        journals: Vec<JournalProblems>,
+    },
     /// Nothing there.
     #[error("{0}")]
     NotFound(String),
@@ -55,7 +63,9 @@ impl AppError {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::Invalid(_) | AppError::InvalidJournals { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -71,10 +81,15 @@ impl IntoResponse for AppError {
         if let AppError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
         }
+        let message = self.to_string();
+        let journals = match self {
+            AppError::InvalidJournals { journals, .. } => journals,
+            _ => Vec::new(),
+        };
         let body = ApiError {
             error: code.to_owned(),
-            message: self.to_string(),
-            journals: Vec::new(),
+            message,
+            journals,
         };
         (status, Json(body)).into_response()
     }

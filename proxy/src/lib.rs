@@ -4,8 +4,9 @@
 //! graceful shutdown; [`router`] is the whole HTTP surface, testable with `oneshot` and no socket;
 //! `main.rs` only reads [`config`] and calls [`build`]. One module per concern: [`config`],
 //! [`auth`] (caller tokens), [`error`], [`db`] (SQLite + migrations), [`crypto`] (tokens at rest),
-//! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`routes`], [`assets`],
-//! [`demo`].
+//! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
+//! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
+//! [`assets`], [`demo`].
 
 pub mod assets;
 pub mod auth;
@@ -15,9 +16,12 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exports;
+pub mod ledger;
 pub mod mapping;
 pub mod reference;
 pub mod routes;
+pub mod worker;
 pub mod xero;
 
 use std::net::SocketAddr;
@@ -64,6 +68,7 @@ struct Inner {
     db: Db,
     xero: XeroClient,
     connections: Connections,
+    hub: worker::Hub,
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,6 +110,7 @@ impl AppState {
                 db,
                 xero,
                 connections,
+                hub: worker::Hub::default(),
             }),
         })
     }
@@ -127,6 +133,11 @@ impl AppState {
     /// The Xero connection.
     pub fn connections(&self) -> &Connections {
         &self.inner.connections
+    }
+
+    /// The worker's hub: wake-ups, changes, waiting, pace.
+    pub fn hub(&self) -> &worker::Hub {
+        &self.inner.hub
     }
 
     /// The settings.
@@ -233,6 +244,8 @@ pub struct Options {
     pub extra_routes: Router,
     /// How often the background task looks at the connection; `None` turns it off.
     pub maintenance_every: Option<Duration>,
+    /// How the posting worker paces itself.
+    pub worker: worker::WorkerSettings,
 }
 
 impl Default for Options {
@@ -241,6 +254,7 @@ impl Default for Options {
             clock: clock::system(),
             extra_routes: Router::new(),
             maintenance_every: Some(MAINTENANCE_EVERY),
+            worker: worker::WorkerSettings::default(),
         }
     }
 }
@@ -253,6 +267,7 @@ pub struct App {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     maintenance: Option<tokio::task::JoinHandle<()>>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -276,6 +291,10 @@ impl App {
         if let Some(task) = self.maintenance.take() {
             task.abort();
         }
+        // Journals of a call cut short stay `posting`; the next start looks them up in Xero.
+        if let Some(task) = self.worker.take() {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -289,6 +308,9 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         if let Some(task) = &self.maintenance {
+            task.abort();
+        }
+        if let Some(task) = &self.worker {
             task.abort();
         }
         if let Some(task) = &self.server {
@@ -349,6 +371,7 @@ pub fn serve_on(
             }
         })
     });
+    let worker = Some(tokio::spawn(worker::run(state.clone(), options.worker)));
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,
@@ -356,5 +379,6 @@ pub fn serve_on(
         stop: Some(stop),
         server: Some(server),
         maintenance,
+        worker,
     })
 }

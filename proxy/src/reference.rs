@@ -132,11 +132,26 @@ async fn resource(
 
 /// The connected organisation's reference data: cached, or read (`refresh`: re-read) from Xero.
 pub async fn snapshot(state: &AppState, refresh: bool) -> Result<ReferenceSnapshot, AppError> {
+    snapshot_with(state, refresh, refresh).await
+}
+
+/// The reference data an export is checked against: cached, but the organisation (its lock
+/// dates) read again from Xero (XERO.md: re-read lock dates before every export).
+pub async fn for_export(state: &AppState) -> Result<ReferenceSnapshot, AppError> {
+    snapshot_with(state, false, true).await
+}
+
+async fn snapshot_with(
+    state: &AppState,
+    refresh: bool,
+    refresh_organisation: bool,
+) -> Result<ReferenceSnapshot, AppError> {
     let (access, tenant) = state.connections().access().await?;
     let access = access.expose_secret();
     let mut fetched_at = None::<DateTime<Utc>>;
     let mut read = async |name: &str| -> Result<String, AppError> {
-        let (body, at) = resource(state, access, &tenant, name, refresh).await?;
+        let again = refresh || (refresh_organisation && name == ORGANISATION);
+        let (body, at) = resource(state, access, &tenant, name, again).await?;
         fetched_at = Some(fetched_at.map_or(at, |f| f.min(at)));
         Ok(body)
     };

@@ -12,11 +12,12 @@
 //!   `GET /api/openapi.json` (no token), and the component's assets (`/embed.js`, …).
 //! - `POST /api/exported` ([`ExportedLookup`]) → [`ExportedPostings`].
 //! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
-//!   ([`NewExport`]) → [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
-//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events`, the same as server-sent events);
+//!   ([`NewExport`]) → 201 [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
+//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events`, the same as server-sent events
+//!   named `progress`; that route alone also takes the caller token as `?token=`);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
-//!   `POST /api/exports/{n}/retry` ([`RetryRequest`]); `POST /api/exports/{n}/journals/{key}/void`
-//!   ([`VoidRequest`]).
+//!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
+//!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`].
 //!
 //! Every error answer is an [`ApiError`].
 

@@ -39,6 +39,8 @@ pub async fn callback(
         .await;
     let (status, message) = match result {
         Ok(done) => {
+            // Exports waiting for a connection resume now.
+            state.hub().wake();
             let text = match (&done.status.state, &done.status.organisation) {
                 (ConnectionState::Connected, Some(org)) => format!("Connected to {}.", org.name),
                 (ConnectionState::ChoosingOrganisation, _) => {

@@ -61,6 +61,7 @@ pub async fn choose(
             ChooseError::Xero(x) => x.into(),
         })?;
     tracing::info!(by = %caller.name, tenant = %choice.tenant_id, "organisation chosen");
+    state.hub().wake();
     Ok(Json(status))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod callback;
 pub mod connection;
+pub mod exports;
 pub mod health;
 pub mod mapping;
 pub mod openapi;
@@ -27,6 +28,14 @@ pub fn api() -> Router<AppState> {
         .route("/api/reference/refresh", post(reference::refresh))
         .route("/api/mapping", get(mapping::read).put(mapping::change))
         .route("/api/mapping/history", get(mapping::history))
+        .route("/api/exported", post(exports::exported))
+        .route("/api/exports", get(exports::list).post(exports::create))
+        .route("/api/exports/{n}", get(exports::detail))
+        .route("/api/exports/{n}/progress", get(exports::progress))
+        .route("/api/exports/{n}/events", get(exports::events))
+        .route("/api/exports/{n}/retry", post(exports::retry))
+        .route("/api/exports/{n}/journals/{key}", get(exports::journal))
+        .route("/api/exports/{n}/journals/{key}/void", post(exports::void))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
 }

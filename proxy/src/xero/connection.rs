@@ -448,6 +448,26 @@ impl Connections {
         }
     }
 
+    /// Xero refused `refused` (a 401): refresh once, unless another task already has (single
+    /// flight). Errors are logged; the next [`Connections::access`] reports them.
+    pub async fn refresh_after_refusal(&self, refused: &SecretString) {
+        let _flight = self.refreshing.lock().await;
+        let current = match self.load() {
+            Ok(Some(row)) => row.tokens.access_token,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the connection");
+                return;
+            }
+        };
+        if current.expose_secret() != refused.expose_secret() {
+            return;
+        }
+        if let Err(e) = self.refresh_locked().await {
+            tracing::warn!(error = %e, "refreshing after a 401 failed");
+        }
+    }
+
     /// The background duty, at `now`: refresh a connection left idle for [`IDLE_REFRESH`].
     /// Answers whether a refresh happened.
     pub async fn maintain(&self) -> Result<bool, XeroError> {

@@ -193,6 +193,11 @@ impl XeroClient {
         })
     }
 
+    /// The API's base URL (`https://api.xero.com` or the simulator).
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
     /// The underlying client (the OAuth requests share it).
     pub fn http(&self) -> &reqwest::Client {
         &self.http

@@ -1,6 +1,8 @@
 //! `spawn_app()`: the proxy against an in-process Xero simulator, with typed helpers.
 #![allow(dead_code)]
 
+pub mod exports;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +18,7 @@ use tempfile::TempDir;
 pub const CALLER_SECRET: &str = "test-caller-secret-0123456789abcdef";
 pub const CLIENT_SECRET: &str = "sim-client-secret-for-the-proxy";
 pub const ALLOWED_ORIGIN: &str = "https://acme.srm.example";
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const ADMIN_NAME: &str = "Alex Admin";
 pub const CLERK_NAME: &str = "Casey Clerk";
 
@@ -28,6 +30,7 @@ pub fn start_time() -> DateTime<Utc> {
 
 /// A running proxy, its simulator and its data folder.
 pub struct TestApp {
+    pub worker: srm_xero_proxy::worker::WorkerSettings,
     pub app: Option<App>,
     pub sim: SimHandle,
     pub data: TempDir,
@@ -47,6 +50,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(sim: Simulator) -> TestApp {
+    spawn_with_worker(sim, srm_xero_proxy::worker::WorkerSettings::default()).await
+}
+
+/// [`spawn_with`] and these worker settings (kept for restarts).
+pub async fn spawn_with_worker(
+    sim: Simulator,
+    worker: srm_xero_proxy::worker::WorkerSettings,
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -75,8 +86,9 @@ pub async fn spawn_with(sim: Simulator) -> TestApp {
         .start()
         .await
         .unwrap();
-    let app = start_proxy(listener, &sim, data.path(), dist.path());
+    let app = start_proxy_with(listener, &sim, data.path(), dist.path(), worker);
     TestApp {
+        worker,
         app: Some(app),
         sim,
         data,
@@ -111,11 +123,12 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
     }
 }
 
-fn options(sim: &SimHandle) -> Options {
+fn options(sim: &SimHandle, worker: srm_xero_proxy::worker::WorkerSettings) -> Options {
     let clock = sim.clock();
     Options {
         clock: Arc::new(move || clock.now()),
         maintenance_every: None,
+        worker,
         ..Options::default()
     }
 }
@@ -126,7 +139,23 @@ pub fn start_proxy(
     data: &Path,
     dist: &Path,
 ) -> App {
-    srm_xero_proxy::serve_on(listener, config(sim, data, dist), options(sim)).unwrap()
+    start_proxy_with(
+        listener,
+        sim,
+        data,
+        dist,
+        srm_xero_proxy::worker::WorkerSettings::default(),
+    )
+}
+
+pub fn start_proxy_with(
+    listener: tokio::net::TcpListener,
+    sim: &SimHandle,
+    data: &Path,
+    dist: &Path,
+    worker: srm_xero_proxy::worker::WorkerSettings,
+) -> App {
+    srm_xero_proxy::serve_on(listener, config(sim, data, dist), options(sim, worker)).unwrap()
 }
 
 impl TestApp {
@@ -142,11 +171,12 @@ impl TestApp {
     pub async fn restart(&mut self) {
         self.app.take().unwrap().shutdown().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        self.app = Some(start_proxy(
+        self.app = Some(start_proxy_with(
             listener,
             &self.sim,
             self.data.path(),
             self.dist.path(),
+            self.worker,
         ));
     }
 

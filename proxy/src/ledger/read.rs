@@ -1,0 +1,234 @@
+//! Reading the ledger for the API: lists, one export, one journal, counts, and which postings
+//! are already exported.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension as _, params};
+use srm_xero_shared::api::{
+    Counts, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry, JournalDetail, JournalRow,
+    JournalState, VoidInfo,
+};
+use srm_xero_shared::{JournalKey, PlannedJournal, Posting};
+
+use super::{i64_of, parse_state, u64_of, write::live_exports};
+
+/// A link to a manual journal in Xero.
+pub fn xero_url(id: &str) -> String {
+    format!("https://go.xero.com/Journal/View.aspx?invoiceID={id}")
+}
+
+fn status_of(text: &str) -> ExportStatus {
+    if text == "exported" {
+        ExportStatus::Exported
+    } else {
+        ExportStatus::Open
+    }
+}
+
+/// Journals per state of one export.
+pub fn counts(conn: &Connection, export: u64) -> rusqlite::Result<Counts> {
+    let mut statement = conn
+        .prepare_cached("SELECT state, COUNT(*) FROM journals WHERE export = ?1 GROUP BY state")?;
+    let mut counts = Counts::default();
+    let rows = statement.query_map([i64_of(export)], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (state, n) = row?;
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        match parse_state(&state) {
+            JournalState::Pending => counts.pending = n,
+            JournalState::Posting => counts.posting = n,
+            JournalState::Posted => counts.posted = n,
+            JournalState::Failed => counts.failed = n,
+            JournalState::Voided => counts.voided = n,
+        }
+    }
+    Ok(counts)
+}
+
+/// One export's summary, if it exists.
+pub fn summary(conn: &Connection, export: u64) -> rusqlite::Result<Option<ExportSummary>> {
+    let row = conn
+        .query_row(
+            "SELECT number, from_date, created_at, created_by, status FROM exports WHERE number = ?1",
+            [i64_of(export)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, NaiveDate>(1)?,
+                    r.get::<_, DateTime<Utc>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(number, from_date, created_at, created_by, status)| {
+        Ok(ExportSummary {
+            number: u64_of(number),
+            from_date,
+            created_at,
+            created_by,
+            status: status_of(&status),
+            counts: counts(conn, u64_of(number))?,
+        })
+    })
+    .transpose()
+}
+
+/// Exports, newest first: the one numbered `number`, or those created on or synced from `date`,
+/// or (neither given) the latest 50.
+pub fn list(
+    conn: &Connection,
+    number: Option<u64>,
+    date: Option<NaiveDate>,
+) -> rusqlite::Result<Vec<ExportSummary>> {
+    let numbers: Vec<i64> = if let Some(n) = number {
+        vec![i64_of(n)]
+    } else if let Some(d) = date {
+        let mut statement = conn.prepare(
+            "SELECT number FROM exports WHERE from_date = ?1 OR substr(created_at, 1, 10) = ?2
+             ORDER BY number DESC",
+        )?;
+        statement
+            .query_map(params![d, d.format("%Y-%m-%d").to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        let mut statement =
+            conn.prepare("SELECT number FROM exports ORDER BY number DESC LIMIT 50")?;
+        statement
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::new();
+    for n in numbers {
+        out.extend(summary(conn, u64_of(n))?);
+    }
+    Ok(out)
+}
+
+struct Stored {
+    id: i64,
+    row: JournalRow,
+    planned: PlannedJournal,
+}
+
+fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let planned_text: String = r.get(1)?;
+    let planned: PlannedJournal = serde_json::from_str(&planned_text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let messages: String = r.get(4)?;
+    let xero_id: Option<String> = r.get(3)?;
+    let voided_by: Option<String> = r.get(5)?;
+    let voided = match voided_by {
+        Some(by) => Some(VoidInfo {
+            by,
+            at: r.get(6)?,
+            reason: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let row = JournalRow {
+        key: planned.key.clone(),
+        date: planned.date,
+        group: planned.group.clone(),
+        narration: planned.narration.clone(),
+        total: planned.debits(),
+        line_count: u32::try_from(planned.lines.len()).unwrap_or(u32::MAX),
+        state: parse_state(&r.get::<_, String>(2)?),
+        xero_url: xero_id.as_deref().map(xero_url),
+        xero_id,
+        messages: serde_json::from_str(&messages).unwrap_or_default(),
+        voided,
+    };
+    Ok(Stored {
+        id: r.get(0)?,
+        row,
+        planned,
+    })
+}
+
+const JOURNAL_COLUMNS: &str =
+    "id, planned, state, xero_id, messages, voided_by, voided_at, void_reason";
+
+/// An export's journals, in the order they were planned.
+pub fn journals(conn: &Connection, export: u64) -> rusqlite::Result<Vec<JournalRow>> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT {JOURNAL_COLUMNS} FROM journals WHERE export = ?1 ORDER BY id"
+    ))?;
+    statement
+        .query_map([i64_of(export)], |r| stored(r).map(|s| s.row))?
+        .collect()
+}
+
+/// One journal with its lines, source postings and history.
+pub fn journal(
+    conn: &Connection,
+    export: u64,
+    key: &JournalKey,
+) -> rusqlite::Result<Option<JournalDetail>> {
+    let found = conn
+        .query_row(
+            &format!("SELECT {JOURNAL_COLUMNS} FROM journals WHERE export = ?1 AND key = ?2"),
+            params![i64_of(export), key.as_str()],
+            stored,
+        )
+        .optional()?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let mut postings = Vec::new();
+    {
+        let mut statement =
+            conn.prepare_cached("SELECT body FROM postings WHERE export = ?1 AND posting_id = ?2")?;
+        for id in &found.planned.postings {
+            if let Some(body) = statement
+                .query_row(params![i64_of(export), id], |r| r.get::<_, String>(0))
+                .optional()?
+                && let Ok(posting) = serde_json::from_str::<Posting>(&body)
+            {
+                postings.push(posting);
+            }
+        }
+    }
+    let mut statement =
+        conn.prepare_cached("SELECT at, who, what FROM history WHERE journal = ?1 ORDER BY id")?;
+    let history = statement
+        .query_map([found.id], |r| {
+            Ok(HistoryEntry {
+                at: r.get(0)?,
+                who: r.get(1)?,
+                what: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(JournalDetail {
+        row: found.row,
+        journal: found.planned,
+        postings,
+        history,
+    }))
+}
+
+/// Which of `ids` are in a live journal, and the latest posting date ever in one.
+pub fn exported(conn: &Connection, ids: &[String]) -> rusqlite::Result<ExportedPostings> {
+    let last_exported_date = conn.query_row(
+        "SELECT MAX(posting_date) FROM journal_postings WHERE live = 1",
+        [],
+        |r| r.get::<_, Option<NaiveDate>>(0),
+    )?;
+    Ok(ExportedPostings {
+        exported: live_exports(conn, ids)?,
+        last_exported_date,
+    })
+}
+
+/// Open exports with journals still to send (for the worker's progress).
+pub fn remaining(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM journals WHERE state IN ('pending', 'posting')",
+        [],
+        |r| r.get::<_, i64>(0).map(u64_of),
+    )
+}

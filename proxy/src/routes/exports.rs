@@ -1,0 +1,226 @@
+//! `/api/exports` and `/api/exported`: SRM's Export Transaction # — create, find, read, follow
+//! (plain GET or server-sent events), retry and void.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use chrono::NaiveDate;
+use futures_util::Stream;
+use serde::Deserialize;
+use srm_xero_shared::JournalKey;
+use srm_xero_shared::api::{
+    ExportCreated, ExportDetail, ExportSummary, ExportedLookup, ExportedPostings, JournalDetail,
+    NewExport, Progress, RetryRequest, VoidRequest,
+};
+
+use crate::AppState;
+use crate::auth::{Caller, EventCaller};
+use crate::error::{ApiJson, AppError};
+use crate::ledger::read;
+
+/// `?number=&date=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Search {
+    /// The Export Transaction #.
+    pub number: Option<u64>,
+    /// A day: exports created that day or synced from it.
+    pub date: Option<NaiveDate>,
+}
+
+fn key_of(text: &str) -> Result<JournalKey, AppError> {
+    JournalKey::parse(text)
+        .ok_or_else(|| AppError::NotFound(format!("{text} is not a journal key")))
+}
+
+/// Which of these postings are already exported (in a posted or in-flight journal).
+#[utoipa::path(post, path = "/api/exported", tag = "exports",
+    security(("caller_token" = [])),
+    request_body(content = serde_json::Value, description = "ExportedLookup: posting_ids"),
+    responses(
+        (status = 200, description = "ExportedPostings: posting id → export, last_exported_date", body = serde_json::Value),
+        (status = 401, description = "ApiError", body = serde_json::Value)))]
+pub async fn exported(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(lookup): ApiJson<ExportedLookup>,
+) -> Result<Json<ExportedPostings>, AppError> {
+    Ok(Json(
+        state
+            .db()
+            .with(|c| read::exported(c, &lookup.posting_ids))?,
+    ))
+}
+
+/// Exports by number or date (newest first; the latest 50 without either).
+#[utoipa::path(get, path = "/api/exports", tag = "exports",
+    security(("caller_token" = [])), params(Search),
+    responses((status = 200, description = "ExportSummary list", body = serde_json::Value)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(search): Query<Search>,
+) -> Result<Json<Vec<ExportSummary>>, AppError> {
+    Ok(Json(
+        state
+            .db()
+            .with(|c| read::list(c, search.number, search.date))?,
+    ))
+}
+
+/// Accept: re-plans and validates the journals, stores export #N durably, answers at once.
+#[utoipa::path(post, path = "/api/exports", tag = "exports",
+    security(("caller_token" = [])),
+    request_body(content = serde_json::Value, description = "NewExport: from, postings, journals (keys)"),
+    responses(
+        (status = 201, description = "ExportCreated: number", body = serde_json::Value),
+        (status = 400, description = "ApiError: malformed JSON", body = serde_json::Value),
+        (status = 409, description = "ApiError: names the export that already holds a posting, or not connected", body = serde_json::Value),
+        (status = 422, description = "ApiError with per-journal problems, or a journal that does not re-plan", body = serde_json::Value)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NewExport>,
+) -> Result<(StatusCode, Json<ExportCreated>), AppError> {
+    let number = crate::exports::create(&state, &caller, request).await?;
+    Ok((StatusCode::CREATED, Json(ExportCreated { number })))
+}
+
+/// One export with its journals and their states.
+#[utoipa::path(get, path = "/api/exports/{n}", tag = "exports",
+    security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
+    responses(
+        (status = 200, description = "ExportDetail", body = serde_json::Value),
+        (status = 404, description = "ApiError", body = serde_json::Value)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(n): Path<u64>,
+) -> Result<Json<ExportDetail>, AppError> {
+    Ok(Json(crate::exports::detail(&state, n)?))
+}
+
+/// One journal: lines, source postings, history.
+#[utoipa::path(get, path = "/api/exports/{n}/journals/{key}", tag = "exports",
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
+    responses(
+        (status = 200, description = "JournalDetail", body = serde_json::Value),
+        (status = 404, description = "ApiError", body = serde_json::Value)))]
+pub async fn journal(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path((n, key)): Path<(u64, String)>,
+) -> Result<Json<JournalDetail>, AppError> {
+    let key = key_of(&key)?;
+    state
+        .db()
+        .with(|c| read::journal(c, n, &key))?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+}
+
+/// Progress, for polling.
+#[utoipa::path(get, path = "/api/exports/{n}/progress", tag = "exports",
+    security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
+    responses(
+        (status = 200, description = "Progress: counts, waiting, eta_seconds, sequence", body = serde_json::Value),
+        (status = 404, description = "ApiError", body = serde_json::Value)))]
+pub async fn progress(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(n): Path<u64>,
+) -> Result<Json<Progress>, AppError> {
+    Ok(Json(crate::exports::progress(&state, n)?))
+}
+
+/// Progress as server-sent events: one now, then one per change. The caller token may come as
+/// `?token=` here (EventSource cannot send headers).
+#[utoipa::path(get, path = "/api/exports/{n}/events", tag = "exports",
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ("token" = Option<String>, Query, description = "The caller token, when no Authorization header can be sent")),
+    responses(
+        (status = 200, description = "text/event-stream of Progress (JSON data)", content_type = "text/event-stream"),
+        (status = 404, description = "ApiError", body = serde_json::Value)))]
+pub async fn events(
+    State(state): State<AppState>,
+    _caller: EventCaller,
+    Path(n): Path<u64>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let first = crate::exports::progress(&state, n)?;
+    let changes = state.hub().subscribe();
+    let stream = futures_util::stream::unfold(
+        (state, changes, Some(first), None::<Progress>),
+        move |(state, mut changes, mut next, mut last)| async move {
+            loop {
+                let progress = if let Some(p) = next.take() {
+                    p
+                } else {
+                    changes.changed().await.ok()?;
+                    crate::exports::progress(&state, n).ok()?
+                };
+                let same = last.as_ref().is_some_and(|l| {
+                    l.counts == progress.counts
+                        && l.waiting == progress.waiting
+                        && l.status == progress.status
+                });
+                if !same {
+                    let event = Event::default()
+                        .event("progress")
+                        .json_data(&progress)
+                        .unwrap_or_default();
+                    last = Some(progress);
+                    return Some((Ok(event), (state, changes, None, last)));
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Retry failed journals, re-planned with today's mapping.
+#[utoipa::path(post, path = "/api/exports/{n}/retry", tag = "exports",
+    security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
+    request_body(content = serde_json::Value, description = "RetryRequest: postings, journals (keys of failed journals)"),
+    responses(
+        (status = 200, description = "ExportDetail after the retry was recorded", body = serde_json::Value),
+        (status = 404, description = "ApiError", body = serde_json::Value),
+        (status = 409, description = "ApiError: not failed, or a posting already in another export", body = serde_json::Value),
+        (status = 422, description = "ApiError with per-journal problems", body = serde_json::Value)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(n): Path<u64>,
+    ApiJson(request): ApiJson<RetryRequest>,
+) -> Result<Json<ExportDetail>, AppError> {
+    crate::exports::retry(&state, &caller, n, request).await?;
+    Ok(Json(crate::exports::detail(&state, n)?))
+}
+
+/// Void a pending or failed journal, with a reason.
+#[utoipa::path(post, path = "/api/exports/{n}/journals/{key}/void", tag = "exports",
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
+    request_body(content = serde_json::Value, description = "VoidRequest: reason (required)"),
+    responses(
+        (status = 200, description = "JournalDetail after voiding", body = serde_json::Value),
+        (status = 404, description = "ApiError", body = serde_json::Value),
+        (status = 409, description = "ApiError: posting now, already posted or voided", body = serde_json::Value),
+        (status = 422, description = "ApiError: no reason", body = serde_json::Value)))]
+pub async fn void(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((n, key)): Path<(u64, String)>,
+    ApiJson(request): ApiJson<VoidRequest>,
+) -> Result<Json<JournalDetail>, AppError> {
+    let key = key_of(&key)?;
+    crate::exports::void(&state, &caller, n, &key, &request.reason)?;
+    state
+        .db()
+        .with(|c| read::journal(c, n, &key))?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+}

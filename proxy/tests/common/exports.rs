@@ -1,0 +1,250 @@
+//! Helpers for the export tests: a G/L of balanced postings, planning it as the component does,
+//! Accept, and waiting for an export to settle (polling its progress, never a fixed delay).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use reqwest::{Method, StatusCode};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use srm_xero_shared::api::{Progress, ReferenceSnapshot};
+use srm_xero_shared::{JournalKey, MappingSettings, PlanRequest, PlannedJournal, Posting, plan};
+use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
+use srm_xero_tests::sim::StoredJournal;
+
+use super::TestApp;
+
+pub const DIVISIONS: [&str; 3] = ["Vancouver", "Calgary", "Edmonton"];
+
+pub fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2019, 7, 20).unwrap()
+}
+
+/// One posting, read through the feed's own JSON format.
+pub fn posting(id: &str, date: NaiveDate, account: &str, division: &str, amount: i64) -> Posting {
+    let (debit, credit) = if amount >= 0 {
+        (amount, 0)
+    } else {
+        (0, -amount)
+    };
+    let text = json!({
+        "id": id, "date": date, "account": account, "division": division,
+        "account_description": format!("SRM {account}"),
+        "debit": format!("{}.{:02}", debit / 100, debit % 100),
+        "credit": format!("{}.{:02}", credit / 100, credit % 100),
+        "source": "AR", "reference": format!("INV-{id}"), "memo": "",
+    })
+    .to_string();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Postings making `journals` journals (one per date and division), two or three postings each,
+/// ids prefixed with `prefix` so two G/Ls can overlap on purpose or not at all.
+pub fn gl(prefix: &str, journals: usize) -> Vec<Posting> {
+    let mut out = Vec::new();
+    for n in 0..journals {
+        let date = first_day() + chrono::Duration::days(i64::try_from(n / 3).unwrap());
+        let division = DIVISIONS[n % 3];
+        let cents = 10_000 + i64::try_from(n).unwrap() * 137;
+        let part = cents / 3;
+        out.push(posting(
+            &format!("{prefix}{n}-a"),
+            date,
+            codes::AR_CLEARING,
+            division,
+            cents,
+        ));
+        out.push(posting(
+            &format!("{prefix}{n}-b"),
+            date,
+            codes::RENTAL,
+            division,
+            -part,
+        ));
+        out.push(posting(
+            &format!("{prefix}{n}-c"),
+            date,
+            codes::RENTAL,
+            division,
+            part - cents,
+        ));
+    }
+    out
+}
+
+/// Plans `postings` as the component does: the proxy's reference data, the default mapping and
+/// the proxy's exported set.
+pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec<PlannedJournal> {
+    let (status, reference) = app.get("/api/reference", &app.clerk()).await;
+    assert_eq!(status, StatusCode::OK, "{reference}");
+    let reference: ReferenceSnapshot = serde_json::from_value(reference).unwrap();
+    let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
+    let (status, exported) = app
+        .call(
+            Method::POST,
+            "/api/exported",
+            &app.clerk(),
+            Some(json!({"posting_ids": ids})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{exported}");
+    let exported: HashMap<String, u64> =
+        serde_json::from_value(exported["exported"].clone()).unwrap();
+    plan(&PlanRequest {
+        postings,
+        settings: &MappingSettings::default(),
+        exported: &exported,
+        from: first_day(),
+        export_number: None,
+        reference: &reference.reference,
+    })
+    .journals
+}
+
+/// Accept with these keys; answers the status and body.
+pub async fn accept(
+    app: &TestApp,
+    postings: &[Posting],
+    keys: &[JournalKey],
+) -> (StatusCode, Value) {
+    app.call(
+        Method::POST,
+        "/api/exports",
+        &app.clerk(),
+        Some(json!({"from": first_day(), "postings": postings, "journals": keys})),
+    )
+    .await
+}
+
+/// Plans and accepts every postable journal; answers the export number and the journals.
+pub async fn export_all(app: &TestApp, postings: &[Posting]) -> (u64, Vec<PlannedJournal>) {
+    let journals = plan_like_the_component(app, postings).await;
+    assert!(
+        journals.iter().all(PlannedJournal::is_postable),
+        "{journals:?}"
+    );
+    let keys: Vec<JournalKey> = journals.iter().map(|j| j.key.clone()).collect();
+    let (status, body) = accept(app, postings, &keys).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (body["number"].as_u64().unwrap(), journals)
+}
+
+pub async fn progress(app: &TestApp, number: u64) -> Progress {
+    let (status, body) = app
+        .get(&format!("/api/exports/{number}/progress"), &app.clerk())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// Polls the progress (without moving the clock) until `done` holds for it.
+pub async fn wait_progress(
+    app: &TestApp,
+    number: u64,
+    mut done: impl FnMut(&Progress) -> bool,
+) -> Progress {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = progress(app, number).await;
+        if done(&now) {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export #{number} never got there: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Polls the progress until nothing is pending or posting; with `advance`, moves the shared
+/// clock 2 s each round so waits for Retry-After and backoff end without real waiting.
+pub async fn wait_settled(app: &TestApp, number: u64, advance: bool) -> Progress {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = progress(app, number).await;
+        if now.counts.pending + now.counts.posting == 0 {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export #{number} never settled: {now:?}"
+        );
+        if advance {
+            app.sim.clock().advance(Duration::from_secs(2));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Like [`wait_settled`], but moves the clock only while no call is on its way (nothing is
+/// `posting`), so a call is counted by Xero at the instant the proxy's pacer let it go.
+pub async fn wait_settled_between_calls(app: &TestApp, number: u64) -> Progress {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = progress(app, number).await;
+        if now.counts.pending + now.counts.posting == 0 {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export #{number} never settled: {now:?}"
+        );
+        if now.counts.posting == 0 && app.sim.in_flight(ACME_TENANT_ID) == 0 {
+            app.sim.clock().advance(Duration::from_secs(2));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The simulator's journals of the demo tenant, by the key in their Narration.
+pub fn in_xero(app: &TestApp) -> HashMap<JournalKey, Vec<StoredJournal>> {
+    let mut out: HashMap<JournalKey, Vec<StoredJournal>> = HashMap::new();
+    for journal in app.sim.journals() {
+        assert_eq!(journal.tenant_id, ACME_TENANT_ID);
+        let key = JournalKey::find_in(&journal.narration).expect("every journal carries its key");
+        out.entry(key).or_default().push(journal);
+    }
+    out
+}
+
+/// Every planned journal is in Xero exactly once, its lines summing per account to its postings.
+pub fn assert_each_once(app: &TestApp, journals: &[PlannedJournal], postings: &[Posting]) {
+    let stored = in_xero(app);
+    let by_id: HashMap<&str, &Posting> = postings.iter().map(|p| (p.id.as_str(), p)).collect();
+    for journal in journals {
+        let copies = stored.get(&journal.key).map_or(0, Vec::len);
+        assert_eq!(
+            copies, 1,
+            "journal {} is in Xero {copies} times",
+            journal.key
+        );
+        let mut expected: HashMap<String, Decimal> = HashMap::new();
+        for id in &journal.postings {
+            let p = by_id[id.as_str()];
+            *expected.entry(p.account.clone()).or_default() += p.debit - p.credit;
+        }
+        expected.retain(|_, v| !v.is_zero());
+        let mut actual: HashMap<String, Decimal> = HashMap::new();
+        for line in &stored[&journal.key][0].lines {
+            *actual.entry(line.account_code.clone()).or_default() += line.line_amount;
+        }
+        assert_eq!(actual, expected, "journal {}", journal.key);
+    }
+}
+
+/// The PUT calls the simulator received.
+pub fn puts(app: &TestApp) -> Vec<srm_xero_tests::sim::RecordedCall> {
+    app.sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "PUT" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
+        .collect()
+}
+
+/// Journals in one recorded PUT.
+pub fn journals_in(call: &srm_xero_tests::sim::RecordedCall) -> usize {
+    let body: Value = serde_json::from_str(&call.body).unwrap();
+    body["ManualJournals"].as_array().unwrap().len()
+}

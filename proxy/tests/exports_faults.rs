@@ -1,0 +1,412 @@
+//! The worker against Xero's failures: refused journals, 429 storms, 5xx, dropped answers, an
+//! expired token and a connection that needs an admin — every journal ends in Xero exactly once.
+
+mod common;
+
+use common::exports::{
+    accept, assert_each_once, export_all, gl, plan_like_the_component, progress, puts,
+    wait_progress, wait_settled,
+};
+use common::{simulator, spawn_app, spawn_with_worker};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use srm_xero_proxy::worker::WorkerSettings;
+use srm_xero_shared::api::{ExportDetail, ExportStatus, JournalDetail, JournalState};
+use srm_xero_tests::demo::org::ACME_TENANT_ID;
+use srm_xero_tests::sim::{Fault, FaultKind};
+
+fn idempotency_keys(app: &common::TestApp) -> Vec<String> {
+    let mut keys: Vec<String> = puts(app)
+        .iter()
+        .map(|c| c.header("idempotency-key").unwrap().to_owned())
+        .collect();
+    keys.dedup();
+    keys
+}
+
+async fn detail(app: &common::TestApp, number: u64) -> ExportDetail {
+    let (status, body) = app
+        .get(&format!("/api/exports/{number}"), &app.clerk())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+#[tokio::test]
+async fn refused_journals_fail_with_xeros_message_and_can_be_retried_or_voided() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    let postings = gl("GL-", 9);
+    // Hold the call, then move Xero's lock date past two of the three days: Xero refuses those
+    // journals while the rest of the same call posts.
+    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
+    let (number, journals) = export_all(&app, &postings).await;
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
+        .await;
+    let lock = common::exports::first_day() + chrono::Duration::days(1);
+    app.sim
+        .update_org(ACME_TENANT_ID, |org| org.period_lock_date = Some(lock));
+    app.sim.release_held();
+    let settled = wait_settled(&app, number, false).await;
+    assert_eq!(
+        (settled.counts.posted, settled.counts.failed),
+        (3, 6),
+        "{settled:?}"
+    );
+    assert_eq!(settled.status, ExportStatus::Open);
+    assert_eq!(puts(&app).len(), 1);
+    let export = detail(&app, number).await;
+    for row in &export.journals {
+        if row.date <= lock {
+            assert_eq!(row.state, JournalState::Failed);
+            assert!(
+                row.messages[0].contains("cannot be before the period lock date"),
+                "{:?}",
+                row.messages
+            );
+        } else {
+            assert_eq!(row.state, JournalState::Posted);
+        }
+    }
+    retry_and_void(&app, number, &journals, &postings, &export, lock).await;
+}
+
+/// Retries one failed journal after the fix and voids the others: the export becomes exported.
+#[allow(clippy::too_many_lines)] // One flow, read top to bottom.
+async fn retry_and_void(
+    app: &common::TestApp,
+    number: u64,
+    journals: &[srm_xero_shared::PlannedJournal],
+    postings: &[srm_xero_shared::Posting],
+    export: &ExportDetail,
+    lock: chrono::NaiveDate,
+) {
+    let failed: Vec<_> = export
+        .journals
+        .iter()
+        .filter(|r| r.state == JournalState::Failed)
+        .collect();
+    // Retry one after the fix (the component re-plans with today's mapping).
+    app.sim.update_org(ACME_TENANT_ID, |org| {
+        org.period_lock_date = Some(lock - chrono::Duration::days(30));
+    });
+    let retried = journals.iter().find(|j| j.key == failed[0].key).unwrap();
+    let retried_postings: Vec<_> = postings
+        .iter()
+        .filter(|p| retried.postings.contains(&p.id))
+        .cloned()
+        .collect();
+    let posted_key = &export
+        .journals
+        .iter()
+        .find(|r| r.state == JournalState::Posted)
+        .unwrap()
+        .key;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/exports/{number}/retry"),
+            &app.clerk(),
+            Some(json!({"postings": postings, "journals": [posted_key]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "only failed journals: {body}");
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/exports/{number}/retry"),
+            &app.admin(),
+            Some(json!({"postings": retried_postings, "journals": [retried.key]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_settled(app, number, false).await;
+
+    // Void the others, each with a reason.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/exports/{number}/journals/{}/void", failed[1].key),
+            &app.clerk(),
+            Some(json!({"reason": "  "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for row in &failed[1..] {
+        assert_eq!(progress(app, number).await.status, ExportStatus::Open);
+        let (status, body) = app
+            .call(
+                Method::POST,
+                &format!("/api/exports/{number}/journals/{}/void", row.key),
+                &app.clerk(),
+                Some(json!({"reason": "posted by hand in Xero"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/exports/{number}/journals/{posted_key}/void"),
+            &app.clerk(),
+            Some(json!({"reason": "oops"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a posted journal is voided in Xero, not here"
+    );
+
+    let done = progress(app, number).await;
+    assert_eq!(
+        (done.counts.posted, done.counts.voided, done.status),
+        (4, 5, ExportStatus::Exported)
+    );
+    let (_, one) = app
+        .get(
+            &format!("/api/exports/{number}/journals/{}", retried.key),
+            &app.clerk(),
+        )
+        .await;
+    let one: JournalDetail = serde_json::from_value(one).unwrap();
+    let history: Vec<(&str, &str)> = one
+        .history
+        .iter()
+        .map(|h| (h.who.as_str(), h.what.as_str()))
+        .collect();
+    assert!(
+        history
+            .iter()
+            .any(|(who, what)| *who == common::ADMIN_NAME && what.starts_with("retried")),
+        "{history:?}"
+    );
+    assert_eq!(one.row.state, JournalState::Posted);
+    let (_, voided) = app
+        .get(
+            &format!("/api/exports/{number}/journals/{}", failed[1].key),
+            &app.clerk(),
+        )
+        .await;
+    assert_eq!(voided["row"]["voided"]["reason"], "posted by hand in Xero");
+    assert_eq!(voided["row"]["voided"]["by"], common::CLERK_NAME);
+    // Xero holds the four posted journals once each; the voided ones' postings may go again.
+    assert_eq!(app.sim.journals().len(), 4);
+    let again = plan_like_the_component(app, postings).await;
+    assert_eq!(again.len(), 5);
+}
+
+#[tokio::test]
+async fn a_429_storm_waits_for_retry_after_says_so_and_posts_once() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    app.sim.inject(
+        Fault::next(
+            4,
+            FaultKind::Status {
+                status: 429,
+                retry_after: Some(30),
+            },
+        )
+        .only("PUT"),
+    );
+    let postings = gl("GL-", 60);
+    let (number, journals) = export_all(&app, &postings).await;
+    // The clock is frozen: the export waits, and says why.
+    let waiting = wait_progress(&app, number, |p| p.waiting.is_some())
+        .await
+        .waiting
+        .unwrap();
+    assert!(
+        waiting
+            .reason
+            .starts_with("Xero's rate limit (minute) — waiting"),
+        "{waiting:?}"
+    );
+    assert!(waiting.until.is_some());
+    let done = wait_settled(&app, number, true).await;
+    assert_eq!(done.counts.posted, 60);
+    assert_eq!(done.waiting, None);
+    assert_each_once(&app, &journals, &postings);
+    // Two calls' worth of journals, each call's retries under its one key.
+    assert_eq!(puts(&app).len(), 6);
+    let mut keys = idempotency_keys(&app);
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 2);
+}
+
+#[tokio::test]
+async fn five_hundreds_and_503s_are_retried_with_the_same_key() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    app.sim.inject(
+        Fault::next(
+            2,
+            FaultKind::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
+    app.sim.inject(
+        Fault::next(
+            1,
+            FaultKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
+    let postings = gl("GL-", 10);
+    let (number, journals) = export_all(&app, &postings).await;
+    let done = wait_settled(&app, number, true).await;
+    assert_eq!(done.counts.posted, 10);
+    assert_each_once(&app, &journals, &postings);
+    assert_eq!(puts(&app).len(), 4);
+    assert_eq!(idempotency_keys(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn when_retries_run_out_the_journals_are_looked_up_before_a_new_key_is_used() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    app.sim.inject(
+        Fault::next(
+            5,
+            FaultKind::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
+    let postings = gl("GL-", 4);
+    let (number, journals) = export_all(&app, &postings).await;
+    let done = wait_settled(&app, number, true).await;
+    assert_eq!(done.counts.posted, 4);
+    assert_each_once(&app, &journals, &postings);
+    let lookups = app
+        .sim
+        .calls()
+        .iter()
+        .filter(|c| c.method == "GET" && c.path.contains("Narration.Contains"))
+        .count();
+    assert_eq!(lookups, 4);
+    assert_eq!(
+        idempotency_keys(&app).len(),
+        2,
+        "a new key only after the look-up"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_lost_after_xero_saved_the_journals_still_posts_them_once() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    app.sim
+        .inject(Fault::next(1, FaultKind::DropAfterSave).only("PUT"));
+    let postings = gl("GL-", 12);
+    let (number, journals) = export_all(&app, &postings).await;
+    let done = wait_settled(&app, number, false).await;
+    assert_eq!(done.counts.posted, 12);
+    assert_each_once(&app, &journals, &postings);
+    assert_eq!(puts(&app).len(), 1, "found by key, not sent again");
+    let export = detail(&app, number).await;
+    let stored = common::exports::in_xero(&app);
+    assert!(
+        export
+            .journals
+            .iter()
+            .all(|r| r.xero_id.as_deref() == Some(stored[&r.key][0].manual_journal_id.as_str()))
+    );
+    let (_, one) = app
+        .get(
+            &format!("/api/exports/{number}/journals/{}", journals[0].key),
+            &app.clerk(),
+        )
+        .await;
+    assert!(
+        one["history"].as_array().unwrap().iter().any(|h| h["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("found in Xero by its key")),
+        "{one}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_is_refreshed_once_and_the_call_sent_again() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    let refreshes = app.token_calls("refresh_token");
+    app.sim.inject(
+        Fault::next(
+            1,
+            FaultKind::Status {
+                status: 401,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
+    let postings = gl("GL-", 5);
+    let (number, journals) = export_all(&app, &postings).await;
+    let done = wait_settled(&app, number, false).await;
+    assert_eq!(done.counts.posted, 5);
+    assert_each_once(&app, &journals, &postings);
+    assert_eq!(app.token_calls("refresh_token"), refreshes + 1);
+    assert_eq!(puts(&app).len(), 2);
+}
+
+#[tokio::test]
+async fn an_export_waits_for_a_reconnect_and_then_finishes() {
+    // One call at a time, so the second call is still to be sent when the connection breaks.
+    let one_at_a_time = WorkerSettings {
+        in_flight: 1,
+        ..WorkerSettings::default()
+    };
+    let app = spawn_with_worker(simulator(), one_at_a_time).await;
+    app.connect_to(ACME_TENANT_ID).await;
+    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
+    let postings = gl("GL-", 60);
+    let (number, journals) = export_all(&app, &postings).await;
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
+        .await;
+    // Xero refuses the refresh token: an admin must connect again.
+    app.app()
+        .state()
+        .db()
+        .with(|c| c.execute("UPDATE xero_connection SET state = 'reconnect_needed'", []))
+        .unwrap();
+    app.sim.release_held();
+    let now = wait_progress(&app, number, |p| {
+        p.counts.posted == 50 && p.waiting.is_some()
+    })
+    .await;
+    let waiting = now.waiting.unwrap();
+    assert!(
+        waiting.reason.starts_with("reconnect needed"),
+        "{waiting:?}"
+    );
+    assert_eq!(progress(&app, number).await.counts.pending, 10);
+    app.connect_to(ACME_TENANT_ID).await;
+    let done = wait_settled(&app, number, false).await;
+    assert_eq!(done.counts.posted, 60);
+    assert_each_once(&app, &journals, &postings);
+}
+
+#[tokio::test]
+async fn accept_without_a_connection_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let postings = gl("GL-", 2);
+    let key = srm_xero_shared::JournalKey::from_posting_ids(["GL-0-a", "GL-0-b", "GL-0-c"]);
+    let (status, body) = accept(&app, &postings, &[key]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, list) = app.get("/api/exports", &app.clerk()).await;
+    assert_eq!(list, json!([]));
+}
