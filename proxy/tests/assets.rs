@@ -75,6 +75,57 @@ async fn the_openapi_document_lists_every_route() {
     assert!(doc["components"]["securitySchemes"]["caller_token"].is_object());
 }
 
+#[tokio::test]
+async fn the_openapi_document_types_every_body_with_the_shared_api_types() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema_ref = |pointer: &str| {
+        doc.pointer(pointer)
+            .and_then(|v| v.get("$ref").or_else(|| v.pointer("/items/$ref")))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("{pointer} has no schema reference"))
+            .to_owned()
+    };
+    let json = "content/application~1json/schema";
+    assert_eq!(
+        schema_ref(&format!("/paths/~1api~1exports/post/requestBody/{json}")),
+        "#/components/schemas/NewExport"
+    );
+    assert_eq!(
+        schema_ref(&format!(
+            "/paths/~1api~1exports~1{{n}}/get/responses/200/{json}"
+        )),
+        "#/components/schemas/ExportDetail"
+    );
+    assert_eq!(
+        schema_ref(&format!("/paths/~1api~1mapping/put/responses/422/{json}")),
+        "#/components/schemas/ApiError"
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "NewExport",
+        "Posting",
+        "PlannedJournal",
+        "Problem",
+        "MappingSettings",
+        "ReferenceData",
+        "Money",
+        "JournalKey",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    // Amounts are numbers, not strings, in the document as on the wire.
+    assert_eq!(schemas["Money"]["type"], "number");
+}
+
 #[test]
 fn the_demo_page_embeds_the_component_with_the_design_snippet() {
     let page =

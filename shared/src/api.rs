@@ -35,6 +35,7 @@ use crate::xero::reference::ReferenceData;
 
 /// The one error format of every `/api` answer that is not a success.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// A stable machine-readable code: `unauthorized`, `forbidden`, `bad_request`,
     /// `invalid`, `not_found`, `conflict`, `payload_too_large`, `xero_unavailable`, `internal`.
@@ -48,6 +49,7 @@ pub struct ApiError {
 
 /// Why one journal was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalProblems {
     /// The journal.
     pub key: JournalKey,
@@ -57,6 +59,7 @@ pub struct JournalProblems {
 
 /// Where the tenant's Xero connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Never connected, or disconnected.
@@ -71,6 +74,7 @@ pub enum ConnectionState {
 
 /// A Xero organisation the token set can reach.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationRef {
     /// Xero's tenant id.
     pub tenant_id: String,
@@ -80,6 +84,7 @@ pub struct OrganisationRef {
 
 /// `GET /api/connection`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionStatus {
     /// Where it stands.
     pub state: ConnectionState,
@@ -101,6 +106,7 @@ pub struct ConnectionStatus {
 
 /// `POST /api/connection/start`: where to send the admin's popup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectStart {
     /// Xero's consent page, with state and PKCE bound to this caller.
     pub authorize_url: String,
@@ -108,6 +114,7 @@ pub struct ConnectStart {
 
 /// `POST /api/connection/organisation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChooseOrganisation {
     /// One of the choices' tenant ids.
     pub tenant_id: String,
@@ -115,6 +122,7 @@ pub struct ChooseOrganisation {
 
 /// `GET /api/reference`: Xero's reference data as the proxy last read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferenceSnapshot {
     /// Accounts, tax rates, tracking, organisation.
     pub reference: ReferenceData,
@@ -124,6 +132,7 @@ pub struct ReferenceSnapshot {
 
 /// `GET /api/mapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MappingDocument {
     /// The settings.
     pub settings: MappingSettings,
@@ -137,6 +146,7 @@ pub struct MappingDocument {
 
 /// `PUT /api/mapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MappingChange {
     /// The new settings.
     pub settings: MappingSettings,
@@ -146,6 +156,7 @@ pub struct MappingChange {
 
 /// One saved version of the mapping settings: who changed them and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MappingHistoryEntry {
     /// The version this change created.
     pub version: u64,
@@ -160,6 +171,7 @@ pub struct MappingHistoryEntry {
 /// What the OAuth callback page posts to its opener (`window.opener.postMessage`), to each
 /// allowed origin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionMessage {
     /// Always `srm-xero-connection`, so the component can recognise it.
     #[serde(rename = "type")]
@@ -177,6 +189,7 @@ pub const CONNECTION_MESSAGE_TYPE: &str = "srm-xero-connection";
 
 /// `POST /api/exported`: which of these postings are already exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportedLookup {
     /// Posting ids read from the feed.
     pub posting_ids: Vec<String>,
@@ -184,6 +197,7 @@ pub struct ExportedLookup {
 
 /// The answer to [`ExportedLookup`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportedPostings {
     /// Posting id → the export whose posted or in-flight journal holds it.
     pub exported: HashMap<String, u64>,
@@ -193,6 +207,7 @@ pub struct ExportedPostings {
 
 /// `POST /api/exports`: Accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewExport {
     /// Sync from this date.
     pub from: NaiveDate,
@@ -204,6 +219,7 @@ pub struct NewExport {
 
 /// The answer to [`NewExport`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportCreated {
     /// The Export Transaction #.
     pub number: u64,
@@ -211,6 +227,7 @@ pub struct ExportCreated {
 
 /// An export's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportStatus {
     /// Some journal is pending, posting or failed.
@@ -221,6 +238,7 @@ pub enum ExportStatus {
 
 /// A journal's state in the export ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JournalState {
     /// Waiting to be sent.
@@ -237,6 +255,7 @@ pub enum JournalState {
 
 /// Journals per state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     /// Pending.
     pub pending: u32,
@@ -259,6 +278,7 @@ impl Counts {
 
 /// One export in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportSummary {
     /// The Export Transaction #.
     pub number: u64,
@@ -276,6 +296,7 @@ pub struct ExportSummary {
 
 /// Why posting is paused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Waiting {
     /// In words: "Xero's rate limit (minute)", "reconnect needed", …
     pub reason: String,
@@ -285,6 +306,7 @@ pub struct Waiting {
 
 /// `GET /api/exports/{n}/progress`, and each server-sent event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     /// The export.
     pub number: u64,
@@ -302,6 +324,7 @@ pub struct Progress {
 
 /// Who voided a journal, when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoidInfo {
     /// Who.
     pub by: String,
@@ -313,6 +336,7 @@ pub struct VoidInfo {
 
 /// One journal in an export's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalRow {
     /// The journal key.
     pub key: JournalKey,
@@ -341,6 +365,7 @@ pub struct JournalRow {
 
 /// `GET /api/exports/{n}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportDetail {
     /// The export.
     pub summary: ExportSummary,
@@ -352,6 +377,7 @@ pub struct ExportDetail {
 
 /// One event in a journal's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// When.
     pub at: DateTime<Utc>,
@@ -363,6 +389,7 @@ pub struct HistoryEntry {
 
 /// `GET /api/exports/{n}/journals/{key}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalDetail {
     /// Its row.
     pub row: JournalRow,
@@ -376,6 +403,7 @@ pub struct JournalDetail {
 
 /// `POST /api/exports/{n}/retry`: failed journals, re-planned with today's mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetryRequest {
     /// The failed journals' postings.
     pub postings: Vec<Posting>,
@@ -385,6 +413,7 @@ pub struct RetryRequest {
 
 /// `POST /api/exports/{n}/journals/{key}/void`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,

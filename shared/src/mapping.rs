@@ -12,6 +12,7 @@ use crate::xero::ManualJournalStatus;
 
 /// The mapping and journal-shaping settings of one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct MappingSettings {
     /// Explicit account rules; an SRM account without one maps to the same Xero code.
@@ -60,6 +61,7 @@ pub const DEFAULT_NARRATION: &str =
 
 /// One SRM account (optionally only in one division) → a Xero account code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountRule {
     /// SRM's account number.
@@ -73,6 +75,7 @@ pub struct AccountRule {
 
 /// Division and store → Xero tracking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TrackingSettings {
     /// How divisions are tracked (default: category "Division", options named as the divisions).
@@ -95,6 +98,7 @@ impl Default for TrackingSettings {
 
 /// One SRM dimension → one Xero tracking category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DimensionMap {
     /// The tracking category's name in Xero.
@@ -113,12 +117,14 @@ impl DimensionMap {
 
 /// Rounding settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct RoundingSettings {
     /// The Xero account that absorbs residues (Xero's ROUNDING system account is the natural home).
     pub account: Option<String>,
     /// The largest residue the rounding account may absorb in one journal.
     #[serde(with = "crate::amount::exact")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "0.05"))]
     pub tolerance: Decimal,
     /// Round amounts with more than two decimals to the cent (otherwise such a journal is refused).
     pub round_extra_decimals: bool,
@@ -136,6 +142,7 @@ impl Default for RoundingSettings {
 
 /// Post or save as draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PostAs {
     /// Posted to the ledger (not allowed inside a locked period).
@@ -156,6 +163,7 @@ impl PostAs {
 
 /// Which postings share a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grouping {
     /// One journal per posting date.
@@ -188,6 +196,7 @@ impl Grouping {
 
 /// How lines are formed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineMode {
     /// One line per Xero account and tracking, debits and credits netted.
@@ -198,6 +207,7 @@ pub enum LineMode {
 
 /// Where a posting's Xero account code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CodeSource {
     /// An explicit rule.

@@ -137,6 +137,20 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In the OpenAPI document: a JSON number with exactly two decimals.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some("Money: a number with exactly two decimals; debits positive, credits negative in journal lines"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Money {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

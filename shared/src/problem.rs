@@ -10,6 +10,7 @@ use crate::money::Money;
 
 /// How much a problem matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The journal cannot be posted until it is fixed.
@@ -22,6 +23,7 @@ pub enum Severity {
 
 /// Which lock date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LockKind {
     /// The period lock date (advisers may still post; we do not).
@@ -32,6 +34,7 @@ pub enum LockKind {
 
 /// Which text field is too long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TextField {
     /// The journal narration.
@@ -46,6 +49,7 @@ pub enum TextField {
 
 /// A problem with one journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// Debits and credits differ by more than the rounding account may absorb.

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use srm_xero_shared::api::{ChooseOrganisation, ConnectStart, ConnectionStatus};
+use srm_xero_shared::api::{ApiError, ChooseOrganisation, ConnectStart, ConnectionStatus};
 
 use crate::AppState;
 use crate::auth::{Admin, Caller};
@@ -14,9 +14,9 @@ use crate::xero::connection::ChooseError;
 #[utoipa::path(get, path = "/api/connection", tag = "connection",
     security(("caller_token" = [])),
     responses(
-        (status = 200, description = "ConnectionStatus: state, organisation, choices, scopes, last refresh", body = serde_json::Value),
-        (status = 401, description = "ApiError: no valid caller token", body = serde_json::Value),
-        (status = 403, description = "ApiError: the token lacks xero:post", body = serde_json::Value)))]
+        (status = 200, description = "ConnectionStatus: state, organisation, choices, scopes, last refresh", body = ConnectionStatus),
+        (status = 401, description = "ApiError: no valid caller token", body = ApiError),
+        (status = 403, description = "ApiError: the token lacks xero:post", body = ApiError)))]
 pub async fn status(
     State(state): State<AppState>,
     _caller: Caller,
@@ -28,9 +28,9 @@ pub async fn status(
 #[utoipa::path(post, path = "/api/connection/start", tag = "connection",
     security(("caller_token" = [])),
     responses(
-        (status = 200, description = "ConnectStart: authorize_url (state bound to this caller, PKCE)", body = serde_json::Value),
-        (status = 401, description = "ApiError", body = serde_json::Value),
-        (status = 403, description = "ApiError: only xero:admin may connect", body = serde_json::Value)))]
+        (status = 200, description = "ConnectStart: authorize_url (state bound to this caller, PKCE)", body = ConnectStart),
+        (status = 401, description = "ApiError", body = ApiError),
+        (status = 403, description = "ApiError: only xero:admin may connect", body = ApiError)))]
 pub async fn start(State(state): State<AppState>, Admin(caller): Admin) -> Json<ConnectStart> {
     Json(ConnectStart {
         authorize_url: state.connections().start(&caller),
@@ -40,13 +40,13 @@ pub async fn start(State(state): State<AppState>, Admin(caller): Admin) -> Json<
 /// Chooses the organisation when the consent covered several (admin).
 #[utoipa::path(post, path = "/api/connection/organisation", tag = "connection",
     security(("caller_token" = [])),
-    request_body(content = serde_json::Value, description = "ChooseOrganisation: {\"tenant_id\": …}"),
+    request_body(content = ChooseOrganisation, description = "ChooseOrganisation: {\"tenant_id\": …}"),
     responses(
-        (status = 200, description = "ConnectionStatus", body = serde_json::Value),
-        (status = 400, description = "ApiError: malformed JSON", body = serde_json::Value),
-        (status = 403, description = "ApiError: only xero:admin may choose", body = serde_json::Value),
-        (status = 409, description = "ApiError: not connected", body = serde_json::Value),
-        (status = 422, description = "ApiError: not one of the choices", body = serde_json::Value)))]
+        (status = 200, description = "ConnectionStatus", body = ConnectionStatus),
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 403, description = "ApiError: only xero:admin may choose", body = ApiError),
+        (status = 409, description = "ApiError: not connected", body = ApiError),
+        (status = 422, description = "ApiError: not one of the choices", body = ApiError)))]
 pub async fn choose(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -70,9 +70,9 @@ pub async fn choose(
     security(("caller_token" = [])),
     responses(
         (status = 204, description = "Revoked and deleted"),
-        (status = 403, description = "ApiError: only xero:admin may disconnect", body = serde_json::Value),
-        (status = 409, description = "ApiError: not connected", body = serde_json::Value),
-        (status = 502, description = "ApiError: Xero did not answer; still connected", body = serde_json::Value)))]
+        (status = 403, description = "ApiError: only xero:admin may disconnect", body = ApiError),
+        (status = 409, description = "ApiError: not connected", body = ApiError),
+        (status = 502, description = "ApiError: Xero did not answer; still connected", body = ApiError)))]
 pub async fn disconnect(
     State(state): State<AppState>,
     Admin(caller): Admin,

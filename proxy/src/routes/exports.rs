@@ -13,8 +13,8 @@ use futures_util::Stream;
 use serde::Deserialize;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ExportCreated, ExportDetail, ExportSummary, ExportedLookup, ExportedPostings, JournalDetail,
-    NewExport, Progress, RetryRequest, VoidRequest,
+    ApiError, ExportCreated, ExportDetail, ExportSummary, ExportedLookup, ExportedPostings,
+    JournalDetail, NewExport, Progress, RetryRequest, VoidRequest,
 };
 
 use crate::AppState;
@@ -39,10 +39,10 @@ fn key_of(text: &str) -> Result<JournalKey, AppError> {
 /// Which of these postings are already exported (in a posted or in-flight journal).
 #[utoipa::path(post, path = "/api/exported", tag = "exports",
     security(("caller_token" = [])),
-    request_body(content = serde_json::Value, description = "ExportedLookup: posting_ids"),
+    request_body(content = ExportedLookup, description = "ExportedLookup: posting_ids"),
     responses(
-        (status = 200, description = "ExportedPostings: posting id → export, last_exported_date", body = serde_json::Value),
-        (status = 401, description = "ApiError", body = serde_json::Value)))]
+        (status = 200, description = "ExportedPostings: posting id → export, last_exported_date", body = ExportedPostings),
+        (status = 401, description = "ApiError", body = ApiError)))]
 pub async fn exported(
     State(state): State<AppState>,
     _caller: Caller,
@@ -58,7 +58,7 @@ pub async fn exported(
 /// Exports by number or date (newest first; the latest 50 without either).
 #[utoipa::path(get, path = "/api/exports", tag = "exports",
     security(("caller_token" = [])), params(Search),
-    responses((status = 200, description = "ExportSummary list", body = serde_json::Value)))]
+    responses((status = 200, description = "ExportSummary list", body = Vec<ExportSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
@@ -74,12 +74,12 @@ pub async fn list(
 /// Accept: re-plans and validates the journals, stores export #N durably, answers at once.
 #[utoipa::path(post, path = "/api/exports", tag = "exports",
     security(("caller_token" = [])),
-    request_body(content = serde_json::Value, description = "NewExport: from, postings, journals (keys)"),
+    request_body(content = NewExport, description = "NewExport: from, postings, journals (keys)"),
     responses(
-        (status = 201, description = "ExportCreated: number", body = serde_json::Value),
-        (status = 400, description = "ApiError: malformed JSON", body = serde_json::Value),
-        (status = 409, description = "ApiError: names the export that already holds a posting, or not connected", body = serde_json::Value),
-        (status = 422, description = "ApiError with per-journal problems, or a journal that does not re-plan", body = serde_json::Value)))]
+        (status = 201, description = "ExportCreated: number", body = ExportCreated),
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 409, description = "ApiError: names the export that already holds a posting, or not connected", body = ApiError),
+        (status = 422, description = "ApiError with per-journal problems, or a journal that does not re-plan", body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,8 +93,8 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/exports/{n}", tag = "exports",
     security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
     responses(
-        (status = 200, description = "ExportDetail", body = serde_json::Value),
-        (status = 404, description = "ApiError", body = serde_json::Value)))]
+        (status = 200, description = "ExportDetail", body = ExportDetail),
+        (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: Caller,
@@ -108,8 +108,8 @@ pub async fn detail(
     security(("caller_token" = [])),
     params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
     responses(
-        (status = 200, description = "JournalDetail", body = serde_json::Value),
-        (status = 404, description = "ApiError", body = serde_json::Value)))]
+        (status = 200, description = "JournalDetail", body = JournalDetail),
+        (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn journal(
     State(state): State<AppState>,
     _caller: Caller,
@@ -127,8 +127,8 @@ pub async fn journal(
 #[utoipa::path(get, path = "/api/exports/{n}/progress", tag = "exports",
     security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
     responses(
-        (status = 200, description = "Progress: counts, waiting, eta_seconds, sequence", body = serde_json::Value),
-        (status = 404, description = "ApiError", body = serde_json::Value)))]
+        (status = 200, description = "Progress: counts, waiting, eta_seconds, sequence", body = Progress),
+        (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn progress(
     State(state): State<AppState>,
     _caller: Caller,
@@ -144,7 +144,7 @@ pub async fn progress(
     params(("n" = u64, Path, description = "Export Transaction #"), ("token" = Option<String>, Query, description = "The caller token, when no Authorization header can be sent")),
     responses(
         (status = 200, description = "text/event-stream of Progress (JSON data)", content_type = "text/event-stream"),
-        (status = 404, description = "ApiError", body = serde_json::Value)))]
+        (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn events(
     State(state): State<AppState>,
     _caller: EventCaller,
@@ -184,12 +184,12 @@ pub async fn events(
 /// Retry failed journals, re-planned with today's mapping.
 #[utoipa::path(post, path = "/api/exports/{n}/retry", tag = "exports",
     security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
-    request_body(content = serde_json::Value, description = "RetryRequest: postings, journals (keys of failed journals)"),
+    request_body(content = RetryRequest, description = "RetryRequest: postings, journals (keys of failed journals)"),
     responses(
-        (status = 200, description = "ExportDetail after the retry was recorded", body = serde_json::Value),
-        (status = 404, description = "ApiError", body = serde_json::Value),
-        (status = 409, description = "ApiError: not failed, or a posting already in another export", body = serde_json::Value),
-        (status = 422, description = "ApiError with per-journal problems", body = serde_json::Value)))]
+        (status = 200, description = "ExportDetail after the retry was recorded", body = ExportDetail),
+        (status = 404, description = "ApiError", body = ApiError),
+        (status = 409, description = "ApiError: not failed, or a posting already in another export", body = ApiError),
+        (status = 422, description = "ApiError with per-journal problems", body = ApiError)))]
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
@@ -204,12 +204,12 @@ pub async fn retry(
 #[utoipa::path(post, path = "/api/exports/{n}/journals/{key}/void", tag = "exports",
     security(("caller_token" = [])),
     params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
-    request_body(content = serde_json::Value, description = "VoidRequest: reason (required)"),
+    request_body(content = VoidRequest, description = "VoidRequest: reason (required)"),
     responses(
-        (status = 200, description = "JournalDetail after voiding", body = serde_json::Value),
-        (status = 404, description = "ApiError", body = serde_json::Value),
-        (status = 409, description = "ApiError: posting now, already posted or voided", body = serde_json::Value),
-        (status = 422, description = "ApiError: no reason", body = serde_json::Value)))]
+        (status = 200, description = "JournalDetail after voiding", body = JournalDetail),
+        (status = 404, description = "ApiError", body = ApiError),
+        (status = 409, description = "ApiError: posting now, already posted or voided", body = ApiError),
+        (status = 422, description = "ApiError: no reason", body = ApiError)))]
 pub async fn void(
     State(state): State<AppState>,
     caller: Caller,

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use srm_xero_shared::api::{MappingChange, MappingDocument, MappingHistoryEntry};
+use srm_xero_shared::api::{ApiError, MappingChange, MappingDocument, MappingHistoryEntry};
 
 use crate::AppState;
 use crate::auth::{Admin, Caller};
@@ -12,9 +12,9 @@ use crate::error::{ApiJson, AppError};
 #[utoipa::path(get, path = "/api/mapping", tag = "mapping",
     security(("caller_token" = [])),
     responses(
-        (status = 200, description = "MappingDocument: settings, version, updated_by, updated_at", body = serde_json::Value),
-        (status = 401, description = "ApiError", body = serde_json::Value),
-        (status = 403, description = "ApiError: the token lacks xero:post", body = serde_json::Value)))]
+        (status = 200, description = "MappingDocument: settings, version, updated_by, updated_at", body = MappingDocument),
+        (status = 401, description = "ApiError", body = ApiError),
+        (status = 403, description = "ApiError: the token lacks xero:post", body = ApiError)))]
 pub async fn read(
     State(state): State<AppState>,
     _caller: Caller,
@@ -25,14 +25,14 @@ pub async fn read(
 /// Changes the settings (admin), checked against the live reference data.
 #[utoipa::path(put, path = "/api/mapping", tag = "mapping",
     security(("caller_token" = [])),
-    request_body(content = serde_json::Value, description = "MappingChange: settings and the version they were edited from"),
+    request_body(content = MappingChange, description = "MappingChange: settings and the version they were edited from"),
     responses(
-        (status = 200, description = "MappingDocument as saved", body = serde_json::Value),
-        (status = 400, description = "ApiError: malformed JSON", body = serde_json::Value),
-        (status = 403, description = "ApiError: only xero:admin may change the mapping", body = serde_json::Value),
-        (status = 409, description = "ApiError: stale version, or not connected", body = serde_json::Value),
-        (status = 413, description = "ApiError: body too large", body = serde_json::Value),
-        (status = 422, description = "ApiError: names each unknown account, tax type or tracking option", body = serde_json::Value)))]
+        (status = 200, description = "MappingDocument as saved", body = MappingDocument),
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 403, description = "ApiError: only xero:admin may change the mapping", body = ApiError),
+        (status = 409, description = "ApiError: stale version, or not connected", body = ApiError),
+        (status = 413, description = "ApiError: body too large", body = ApiError),
+        (status = 422, description = "ApiError: names each unknown account, tax type or tracking option", body = ApiError)))]
 pub async fn change(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -46,7 +46,7 @@ pub async fn change(
 /// Every saved version with who saved it and when, newest first.
 #[utoipa::path(get, path = "/api/mapping/history", tag = "mapping",
     security(("caller_token" = [])),
-    responses((status = 200, description = "MappingHistoryEntry list", body = serde_json::Value)))]
+    responses((status = 200, description = "MappingHistoryEntry list", body = Vec<MappingHistoryEntry>)))]
 pub async fn history(
     State(state): State<AppState>,
     _caller: Caller,

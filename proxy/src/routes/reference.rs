@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use srm_xero_shared::api::ReferenceSnapshot;
+use srm_xero_shared::api::{ApiError, ReferenceSnapshot};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -12,9 +12,9 @@ use crate::error::AppError;
 #[utoipa::path(get, path = "/api/reference", tag = "reference",
     security(("caller_token" = [])),
     responses(
-        (status = 200, description = "ReferenceSnapshot: accounts, tax rates, tracking categories, organisation (lock dates), fetched_at", body = serde_json::Value),
-        (status = 409, description = "ApiError: not connected, or reconnect needed", body = serde_json::Value),
-        (status = 502, description = "ApiError: Xero did not answer", body = serde_json::Value)))]
+        (status = 200, description = "ReferenceSnapshot: accounts, tax rates, tracking categories, organisation (lock dates), fetched_at", body = ReferenceSnapshot),
+        (status = 409, description = "ApiError: not connected, or reconnect needed", body = ApiError),
+        (status = 502, description = "ApiError: Xero did not answer", body = ApiError)))]
 pub async fn read(
     State(state): State<AppState>,
     _caller: Caller,
@@ -26,9 +26,9 @@ pub async fn read(
 #[utoipa::path(post, path = "/api/reference/refresh", tag = "reference",
     security(("caller_token" = [])),
     responses(
-        (status = 200, description = "ReferenceSnapshot", body = serde_json::Value),
-        (status = 409, description = "ApiError: not connected, or reconnect needed", body = serde_json::Value),
-        (status = 502, description = "ApiError: Xero did not answer", body = serde_json::Value)))]
+        (status = 200, description = "ReferenceSnapshot", body = ReferenceSnapshot),
+        (status = 409, description = "ApiError: not connected, or reconnect needed", body = ApiError),
+        (status = 502, description = "ApiError: Xero did not answer", body = ApiError)))]
 pub async fn refresh(
     State(state): State<AppState>,
     _caller: Caller,

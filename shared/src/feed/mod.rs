@@ -23,6 +23,7 @@ pub const MAX_ACCOUNT_LEN: usize = 10;
 
 /// One G/L posting as SRM writes it: exactly one of debit or credit is non-zero (or both are zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "json::RawPosting")]
 pub struct Posting {
     /// SRM's stable unique posting id: what "exported at most once" counts.
@@ -188,3 +189,19 @@ impl FeedCollector {
         self.postings
     }
 }
+
+/// In the OpenAPI document: SRM's source code as a string.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Source {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "AR, AP, CR, IA, GJ, CK, or another code kept as SRM wrote it",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Source {}

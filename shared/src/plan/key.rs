@@ -63,6 +63,23 @@ impl fmt::Display for JournalKey {
     }
 }
 
+/// In the OpenAPI document: 20 lower-case hex characters.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for JournalKey {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9a-f]{20}$"))
+            .description(Some(
+                "The journal key, derived from the journal's posting ids",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for JournalKey {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

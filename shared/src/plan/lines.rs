@@ -13,6 +13,7 @@ use crate::xero::TrackingRef;
 
 /// One line of a planned journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedLine {
     /// The Xero account code.
     pub account_code: String,
@@ -34,6 +35,7 @@ pub struct PlannedLine {
 
 /// An SRM account as it appears on a line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SrmAccount {
     /// SRM's account number.
     pub account: String,

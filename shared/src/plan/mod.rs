@@ -42,6 +42,7 @@ pub struct PlanRequest<'a> {
 
 /// A journal ready to post, or held back by its problems.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedJournal {
     /// Derived from its posting ids; also in the narration.
     pub key: JournalKey,

@@ -146,6 +146,7 @@ pub struct ManualJournalLine {
 
 /// A tracking category and option on a line, matched by name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct TrackingRef {
     /// The category's name.

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 /// Everything validation needs to know about the organisation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferenceData {
     /// The chart of accounts.
     pub accounts: Vec<Account>,
@@ -24,6 +25,7 @@ pub struct ReferenceData {
 
 /// An account of the chart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Account {
     /// Xero's id.
@@ -64,6 +66,7 @@ impl Account {
 
 /// A tax rate.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct TaxRate {
     /// The rate's name.
@@ -112,6 +115,7 @@ impl TaxRate {
 
 /// A tracking category and its options.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct TrackingCategory {
     /// Xero's id.
@@ -137,6 +141,7 @@ pub struct TrackingCategory {
 
 /// An option of a tracking category.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct TrackingOption {
     /// Xero's id.
@@ -159,6 +164,7 @@ pub struct TrackingOption {
 
 /// The organisation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Organisation {
     /// Xero's id.
