@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 /// Where Debian's `chromium-driver` puts ChromeDriver (`cargo xtask install` installs it).
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long a wait for a condition may take before the test fails.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 const CHROME_ARGS: [&str; 11] = [
     "--headless",
@@ -154,6 +154,85 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// Runs `body` (JavaScript with `root` bound to the shadow root of the first element matching
+    /// `host`, or `null` before it exists) and returns what it returns.
+    pub async fn in_shadow(&self, host: &str, body: &str) -> Value {
+        let script = format!(
+            "const host = document.querySelector({host}); \
+             const root = host ? host.shadowRoot : null; \
+             return (function (root) {{ {body} }})(root);",
+            host = json!(host)
+        );
+        self.client
+            .execute(&script, vec![])
+            .await
+            .unwrap_or(Value::Null)
+    }
+
+    /// Waits until `body` (as in [`Browser::in_shadow`]) returns something other than `null` or
+    /// `false`, and returns it; `what` names the condition in the failure message.
+    pub async fn wait_in_shadow(&self, host: &str, what: &str, body: &str) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self
+                .in_shadow(host, &format!("if (!root) return null; {body}"))
+                .await;
+            if !matches!(value, Value::Null | Value::Bool(false)) {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                let text = self
+                    .in_shadow(host, "return root ? root.textContent : '(no shadow root)';")
+                    .await;
+                panic!("{what} did not happen within {PATIENCE:?}; the component shows: {text}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until an element matching `css` exists in the shadow root and returns its text.
+    pub async fn shadow_text(&self, host: &str, css: &str) -> String {
+        let body = format!(
+            "const e = root.querySelector({css}); return e ? e.textContent : null;",
+            css = json!(css)
+        );
+        let what = format!("`{css}` appearing");
+        self.wait_in_shadow(host, &what, &body)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until an enabled element matching `css` whose text contains `text` exists in the
+    /// shadow root, and clicks it.
+    pub async fn shadow_click(&self, host: &str, css: &str, text: &str) {
+        let body = format!(
+            "const e = [...root.querySelectorAll({css})].find(e => !e.disabled && \
+             e.textContent.includes({text})); if (!e) return null; \
+             e.scrollIntoView({{block: 'center'}}); e.click(); return true;",
+            css = json!(css),
+            text = json!(text)
+        );
+        let what = format!("an enabled `{css}` with \"{text}\" to click");
+        self.wait_in_shadow(host, &what, &body).await;
+    }
+
+    /// Waits until an element matching `css` exists in the shadow root, sets its value as typing
+    /// or picking would (`input` and `change` events), and returns.
+    pub async fn shadow_set(&self, host: &str, css: &str, value: &str) {
+        let body = format!(
+            "const e = root.querySelector({css}); if (!e || e.disabled) return null; \
+             e.value = {value}; \
+             e.dispatchEvent(new Event('input', {{bubbles: true, composed: true}})); \
+             e.dispatchEvent(new Event('change', {{bubbles: true, composed: true}})); return true;",
+            css = json!(css),
+            value = json!(value)
+        );
+        let what = format!("`{css}` to fill with {value:?}");
+        self.wait_in_shadow(host, &what, &body).await;
     }
 
     /// Saves a screenshot, the page source and the console log as `target/e2e-artifacts/{name}.*`.

@@ -5,7 +5,10 @@
 //! - `cargo xtask install` only installs what is missing (see [`install`]).
 //!
 //! - `cargo xtask demo` builds the component and starts the demo (see [`demo`]).
+//! - `cargo xtask bench [--quick] [--date D]` runs the benchmarks and writes BENCHMARKS.md (see
+//!   [`bench`]); not part of `test`.
 
+mod bench;
 mod demo;
 mod env;
 mod install;
@@ -25,6 +28,10 @@ commands:
   demo      install what is missing, build the component (Trunk, release) and start the demo: the
             proxy with a simulated Xero and a mock SRM Daily Close page; prints the URL; Ctrl-C stops
   demo-smoke  start the demo on free loopback ports, fetch its page and /embed.js, stop it
+  bench [--quick] [--date YYYY-MM-DD]
+            run the benchmarks (export throughput at Xero's real limits, planning natively and in
+            Chromium, bundle size, first render, proxy memory, poll latency); prints a table and
+            writes BENCHMARKS.md; --quick uses Xero's limits ×10 and a 2,000-journal export
   install   install what is missing: the wasm32 target, wasm-bindgen-cli, Trunk, wasm-opt,
             Chromium and ChromeDriver
   help      this text";
@@ -58,6 +65,15 @@ impl Command {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|first| first == "bench") {
+        return match (bench::Options::parse(&args[1..]), Env::discover()) {
+            (Ok(options), Ok(env)) => bench::bench(&env, &options),
+            (Err(problem), _) | (_, Err(problem)) => {
+                eprintln!("xtask: {problem}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let command = match Command::parse(&args) {
         Ok(command) => command,
         Err(problem) => {

@@ -55,6 +55,7 @@ impl Step {
 }
 
 /// Every check the project has, in the order they run.
+#[allow(clippy::too_many_lines)] // one list of every step, in order
 fn plan(env: &Env) -> Vec<Step> {
     let cargo = |args: &[&str]| {
         let mut command = env.cargo();
@@ -100,6 +101,23 @@ fn plan(env: &Env) -> Vec<Step> {
     );
     browser_tests.command.env("CHROMEDRIVER", CHROMEDRIVER);
 
+    // The end-to-end tests need the release bundle, so they run after it; `cargo test
+    // --workspace` leaves them out (the `e2e` feature is their `required-features`).
+    let mut e2e_tests = Step::new(
+        "end-to-end tests (demo configuration, headless Chromium)",
+        cargo(&[
+            "test",
+            "-p",
+            "srm-xero-proxy",
+            "--features",
+            "e2e",
+            "--test",
+            "e2e",
+            "--no-fail-fast",
+        ]),
+    );
+    e2e_tests.note = Some("uses dist/ from the release bundle step".into());
+
     let mut bundle = Step::new(
         "release bundle (trunk build --release)",
         crate::demo::trunk(env),
@@ -114,6 +132,8 @@ fn plan(env: &Env) -> Vec<Step> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--features",
+                "srm-xero-proxy/e2e",
                 "--",
                 "-D",
                 "warnings",
@@ -146,6 +166,7 @@ fn plan(env: &Env) -> Vec<Step> {
             cargo(&["fetch", "--locked"]),
         ),
         bundle,
+        e2e_tests,
         Step::new(
             "demo smoke (host page and embed.js, then Ctrl-C)",
             cargo(&["run", "--quiet", "-p", "xtask", "--", "demo-smoke"]),

@@ -40,6 +40,9 @@ pub struct WorkerSettings {
     pub quick_retries: u32,
     /// How long a timed-out call may still be running at Xero before its journals are looked up.
     pub settle_after_timeout: Duration,
+    /// Journals per call, at most Xero's 50 (clamped to 1..=50). Fewer only to measure a naive,
+    /// one-journal-per-call poster against this one (`cargo xtask bench`).
+    pub batch_size: usize,
 }
 
 impl Default for WorkerSettings {
@@ -51,6 +54,7 @@ impl Default for WorkerSettings {
             backoff: Duration::from_secs(1),
             quick_retries: 3,
             settle_after_timeout: Duration::from_secs(60),
+            batch_size: JOURNALS_PER_CALL,
         }
     }
 }
@@ -137,12 +141,13 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
         }
         ctx.pacer().slot(&ctx.state).await;
         let (access, tenant) = ctx.access().await;
+        let batch_size = ctx.settings.batch_size.clamp(1, JOURNALS_PER_CALL);
         let attempt = new_idempotency_key();
         let now = ctx.state.now();
         let claimed = ctx
             .state
             .db()
-            .with(|c| crate::ledger::write::claim(c, JOURNALS_PER_CALL, &attempt, now));
+            .with(|c| crate::ledger::write::claim(c, batch_size, &attempt, now));
         match claimed {
             Ok(batch) if batch.is_empty() => {
                 // Everything left is in flight already; wait for a change.

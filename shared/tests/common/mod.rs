@@ -139,3 +139,38 @@ pub fn reference() -> ReferenceData {
         },
     }
 }
+
+/// `count` postings (a multiple of four is exact) for the planning benchmark: balanced A/R
+/// invoices of four postings (clearing, rental, damage waiver, sales tax) over 60 days from
+/// 2019-08-01 in divisions 1 and 2. Planned by date and division against [`reference`], they make
+/// 120 postable journals of about 830 postings each.
+pub fn big_gl(count: usize) -> Vec<Posting> {
+    let first = day("2019-08-01");
+    let mut out = Vec::with_capacity(count);
+    for n in 0..count.div_ceil(4) {
+        let date = first + chrono::Days::new(u64::try_from(n % 60).unwrap());
+        let date = date.format("%Y-%m-%d").to_string();
+        let division = Some(if n / 60 % 2 == 0 { "1" } else { "2" });
+        let cents = 10_000 + i64::try_from(n % 9_000).unwrap() * 7;
+        let (rental, waiver) = (cents * 8 / 10, cents / 10);
+        let tax = cents - rental - waiver;
+        let money = |c: i64| format!("{}.{:02}", c / 100, c.abs() % 100);
+        for (suffix, account, amount) in [
+            ("a", "1200", money(cents)),
+            ("b", "4000", money(-rental)),
+            ("c", "4100", money(-waiver)),
+            ("d", "2200", money(-tax)),
+        ] {
+            if out.len() < count {
+                out.push(posting(
+                    &format!("P{n}-{suffix}"),
+                    &date,
+                    account,
+                    division,
+                    &amount,
+                ));
+            }
+        }
+    }
+    out
+}
