@@ -191,7 +191,9 @@ pub async fn wait_settled_between_calls(app: &TestApp, number: u64) -> Progress 
             std::time::Instant::now() < deadline,
             "export #{number} never settled: {now:?}"
         );
-        if now.counts.posting == 0 && app.sim.in_flight(ACME_TENANT_ID) == 0 {
+        // Journals stay `posting` while a 429's Retry-After runs: move the clock then too.
+        let idle = now.counts.posting == 0 || now.waiting.is_some();
+        if idle && app.sim.in_flight(ACME_TENANT_ID) == 0 {
             app.sim.clock().advance(Duration::from_secs(2));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
