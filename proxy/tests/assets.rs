@@ -39,18 +39,20 @@ async fn assets_are_served_with_their_types_and_cache_headers() {
     assert_eq!(get("/").await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_openapi_document_lists_every_route() {
-    let app = spawn_app().await;
-    let doc: serde_json::Value = app
+async fn openapi_document(app: &common::TestApp) -> serde_json::Value {
+    let answer = app
         .http
         .get(app.url("/api/openapi.json"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    answer.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
@@ -78,15 +80,7 @@ async fn the_openapi_document_lists_every_route() {
 #[tokio::test]
 async fn the_openapi_document_types_every_body_with_the_shared_api_types() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi_document(&app).await;
     let schema_ref = |pointer: &str| {
         doc.pointer(pointer)
             .and_then(|v| v.get("$ref").or_else(|| v.pointer("/items/$ref")))
