@@ -1,6 +1,6 @@
 //! The component's I/O: one function per proxy endpoint, and the SRM G/L feed.
 //!
-//! [`Backend`] is the seam: the app calls it, [`HttpBackend`] implements it with gloo-net (the
+//! [`Backend`] is the seam: the app calls it, [`HttpBackend`] implements it with the browser's `fetch` (the
 //! caller token as a Bearer token; the feed with the user's SRM cookies), and the browser tests
 //! implement it with fixtures. Every failure is a [`Failure`] whose message says what happened and
 //! what to do.
@@ -11,16 +11,16 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSummary,
-    ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument, NewExport,
-    Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
+    ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSearch,
+    ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
+    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
 };
 use srm_xero_shared::feed::{FeedCollector, parse_page};
+use srm_xero_shared::json::{self, Json, JsonError, Read, Write};
 use srm_xero_shared::{JournalKey, Posting};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::RequestCredentials;
 
 use crate::format::query_value;
@@ -76,7 +76,7 @@ impl Failure {
 
     /// Classifies a proxy answer that is not a success.
     pub fn from_answer(status: u16, body: &str) -> Failure {
-        let error: Option<crate::lean::ApiError> = serde_json::from_str(body).ok();
+        let error: Option<crate::lean::ApiError> = json::from_str(body).ok();
         let (code, said) = error.as_ref().map_or(("", ""), |e| {
             (e.error.as_str(), e.message.trim_end_matches('.'))
         });
@@ -102,6 +102,19 @@ impl Failure {
                     "Xero cannot be used right now: {said}. If Xero is disconnected, an admin can reconnect it above; otherwise try again in a few minutes."
                 ),
             ),
+            // A 409 is a stale change or a state that forbids it; "not connected" and "reconnect
+            // needed" are 409s too and must not read as someone else's change.
+            (409, _) | (_, "conflict" | "not_connected" | "reconnect_needed")
+                if matches!(code, "not_connected" | "reconnect_needed")
+                    || said.to_lowercase().contains("connect") =>
+            {
+                Failure::new(
+                    FailureKind::Xero,
+                    format!(
+                        "Xero is not connected — the proxy says: {said}. An admin can connect Xero in the connection panel above; then try again."
+                    ),
+                )
+            }
             (409, _) | (_, "conflict") => Failure::new(FailureKind::Conflict, format!("{said}.")),
             (404, _) | (_, "not_found") => Failure::new(
                 FailureKind::NotFound,
@@ -109,12 +122,11 @@ impl Failure {
             ),
             (400 | 413 | 422, _) => {
                 let mut text = format!("The proxy refused this: {said}.");
-                for journal in error.iter().flat_map(|e| &e.journals) {
-                    let n = journal.problems.len();
+                for (key, n) in error.iter().flat_map(|e| &e.journals) {
+                    let n = *n;
                     let _ = write!(
                         text,
-                        " Journal {} has {n} problem{} now: press Preview again to see {} with {} fix.",
-                        journal.key,
+                        " Journal {key} has {n} problem{} now: press Preview again to see {} with {} fix.",
                         if n == 1 { "" } else { "s" },
                         if n == 1 { "it" } else { "them" },
                         if n == 1 { "its" } else { "their" },
@@ -131,7 +143,8 @@ impl Failure {
         }
     }
 
-    fn proxy_down(proxy: &str) -> Failure {
+    /// The proxy cannot be reached (no answer at all).
+    pub fn proxy_down(proxy: &str) -> Failure {
         let at = if proxy.is_empty() {
             String::new()
         } else {
@@ -202,12 +215,16 @@ pub trait Backend {
     fn save_mapping(&self, _change: MappingChange) -> Fut<MappingDocument> {
         unavailable()
     }
+    /// `GET /api/mapping/history`: every saved version, newest first.
+    fn mapping_history(&self) -> Fut<Vec<MappingHistoryEntry>> {
+        unavailable()
+    }
     /// `POST /api/exported`.
     fn exported(&self, _lookup: ExportedLookup) -> Fut<ExportedPostings> {
         unavailable()
     }
-    /// `GET /api/exports?number=&date=`.
-    fn exports(&self, _number: Option<u64>, _date: Option<NaiveDate>) -> Fut<Vec<ExportSummary>> {
+    /// `GET /api/exports?number=&date=&from=&to=`.
+    fn exports(&self, _search: ExportSearch) -> Fut<Vec<ExportSummary>> {
         unavailable()
     }
     /// `POST /api/exports`.
@@ -289,98 +306,115 @@ impl HttpBackend {
         }
     }
 
-    /// Sends a request and answers the body's text (one copy of this code for every endpoint).
-    fn text(
-        &self,
-        build: fn(&str) -> RequestBuilder,
-        path: &str,
-        body: Option<String>,
-    ) -> Fut<String> {
+    /// Sends a request and answers the body as JSON (one copy of this code for every endpoint).
+    fn answer(&self, method: &'static str, path: &str, body: Option<String>) -> Fut<Json> {
         let inner = Rc::clone(&self.inner);
-        let builder = build(&format!("{}{path}", inner.proxy))
-            .header("Authorization", &format!("Bearer {}", inner.token))
-            .header("Accept", "application/json");
+        let url = format!("{}{path}", inner.proxy);
         Box::pin(async move {
-            let response = send(builder, body, &inner.proxy).await?;
-            response
-                .text()
-                .await
-                .map_err(|_| Failure::proxy_down(&inner.proxy))
+            let bearer = format!("Bearer {}", inner.token);
+            let headers = [("Authorization", bearer.as_str())];
+            let (status, text) = match fetch(method, &url, &headers, body, false).await {
+                Ok(answer) => answer,
+                Err(Fetch::Build(e)) => {
+                    return Err(Failure::new(
+                        FailureKind::Other,
+                        format!("Could not build the request: {e}"),
+                    ));
+                }
+                Err(Fetch::Network) => return Err(Failure::proxy_down(&inner.proxy)),
+            };
+            if !(200..300).contains(&status) {
+                return Err(Failure::from_answer(status, &text));
+            }
+            let text = if text.trim().is_empty() {
+                "null"
+            } else {
+                &text
+            };
+            json::parse(text).map_err(unreadable)
         })
     }
 
-    fn call<T: DeserializeOwned + 'static>(
+    fn call<T: Read + 'static>(
         &self,
-        build: fn(&str) -> RequestBuilder,
+        method: &'static str,
         path: &str,
         body: Option<String>,
     ) -> Fut<T> {
-        let text = self.text(build, path, body);
-        Box::pin(async move { decode(&text.await?) })
+        // Generic only in the last step: each answer type adds its `read` and little else.
+        let answer = self.answer(method, path, body);
+        Box::pin(async move { T::read(&answer.await?).map_err(unreadable) })
     }
 
-    fn get<T: DeserializeOwned + 'static>(&self, path: &str) -> Fut<T> {
-        self.call(Request::get, path, None)
+    fn get<T: Read + 'static>(&self, path: &str) -> Fut<T> {
+        self.call("GET", path, None)
     }
 
-    fn send_json<T: DeserializeOwned + 'static, B: Serialize>(
+    fn send_json<T: Read + 'static, B: Write>(
         &self,
-        build: fn(&str) -> RequestBuilder,
+        method: &'static str,
         path: &str,
         body: &B,
     ) -> Fut<T> {
-        match serde_json::to_string(body) {
-            Ok(json) => self.call(build, path, Some(json)),
-            Err(e) => Box::pin(async move {
-                Err(Failure::new(
-                    FailureKind::Other,
-                    format!("Could not write the request: {e}"),
-                ))
-            }),
-        }
+        self.call(method, path, Some(json::to_string(body)))
     }
 }
 
-/// Reads a proxy answer (an empty body reads as JSON `null`).
-fn decode<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
-    let text = if text.trim().is_empty() { "null" } else { text };
-    serde_json::from_str(text).map_err(|e| {
-        Failure::new(
-            FailureKind::Other,
-            format!(
-                "The Xero proxy's answer could not be read ({e}). The proxy and this page may be different versions: reload the page."
-            ),
-        )
-    })
+/// An answer that is not what this page expects.
+fn unreadable(e: JsonError) -> Failure {
+    Failure::new(
+        FailureKind::Other,
+        format!(
+            "The Xero proxy's answer could not be read ({e}). The proxy and this page may be different versions: reload the page."
+        ),
+    )
 }
 
-async fn send(
-    builder: RequestBuilder,
+/// How an exchange failed.
+enum Fetch {
+    /// The browser refused to make the request (a malformed URL, say), in its words.
+    Build(String),
+    /// No answer: the network, CORS, or a server that is down.
+    Network,
+}
+
+/// One exchange through the browser's `fetch` (one copy for the proxy and the feed): JSON is
+/// accepted, `body` is sent as JSON, `cookies` sends the user's cookies cross-origin. Answers the
+/// status and the body's text.
+async fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
     body: Option<String>,
-    proxy: &str,
-) -> Result<Response, Failure> {
-    let request = match body {
-        Some(json) => builder
-            .header("Content-Type", "application/json")
-            .body(json),
-        None => builder.build(),
+    cookies: bool,
+) -> Result<(u16, String), Fetch> {
+    let refused = |e: JsValue| Fetch::Build(e.unchecked_into::<js_sys::Error>().to_string().into());
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let head = web_sys::Headers::new().map_err(refused)?;
+    for (name, value) in headers {
+        head.set(name, value).map_err(refused)?;
     }
-    .map_err(|e| {
-        Failure::new(
-            FailureKind::Other,
-            format!("Could not build the request: {e}"),
-        )
-    })?;
-    let response = request
-        .send()
+    head.set("Accept", "application/json").map_err(refused)?;
+    if let Some(json) = &body {
+        head.set("Content-Type", "application/json")
+            .map_err(refused)?;
+        init.set_body(&JsValue::from_str(json));
+    }
+    init.set_headers(&head);
+    if cookies {
+        init.set_credentials(RequestCredentials::Include);
+    }
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(refused)?;
+    let window = web_sys::window().ok_or(Fetch::Network)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|_| Failure::proxy_down(proxy))?;
-    if response.ok() {
-        Ok(response)
-    } else {
-        let body = response.text().await.unwrap_or_default();
-        Err(Failure::from_answer(response.status(), &body))
-    }
+        .map_err(|_| Fetch::Network)?
+        .unchecked_into();
+    let text = JsFuture::from(response.text().map_err(|_| Fetch::Network)?)
+        .await
+        .map_err(|_| Fetch::Network)?;
+    Ok((response.status(), text.as_string().unwrap_or_default()))
 }
 
 fn key_path(number: u64, key: &JournalKey) -> String {
@@ -395,52 +429,39 @@ impl Backend for HttpBackend {
         self.get("/api/connection")
     }
     fn connect_start(&self) -> Fut<ConnectStart> {
-        self.call(Request::post, "/api/connection/start", None)
+        self.call("POST", "/api/connection/start", None)
     }
     fn choose_organisation(&self, choice: ChooseOrganisation) -> Fut<()> {
-        let fut: Fut<serde::de::IgnoredAny> =
-            self.send_json(Request::post, "/api/connection/organisation", &choice);
-        Box::pin(async move { fut.await.map(drop) })
+        self.send_json("POST", "/api/connection/organisation", &choice)
     }
     fn disconnect(&self) -> Fut<()> {
-        let fut: Fut<serde::de::IgnoredAny> = self.call(Request::delete, "/api/connection", None);
-        Box::pin(async move { fut.await.map(drop) })
+        self.call("DELETE", "/api/connection", None)
     }
     fn reference(&self) -> Fut<ReferenceSnapshot> {
         let lean: Fut<crate::lean::Snapshot> = self.get("/api/reference");
-        Box::pin(async move { lean.await.map(ReferenceSnapshot::from) })
+        Box::pin(async move { lean.await.map(|s| s.0) })
     }
     fn refresh_reference(&self) -> Fut<ReferenceSnapshot> {
-        let lean: Fut<crate::lean::Snapshot> =
-            self.call(Request::post, "/api/reference/refresh", None);
-        Box::pin(async move { lean.await.map(ReferenceSnapshot::from) })
+        let lean: Fut<crate::lean::Snapshot> = self.call("POST", "/api/reference/refresh", None);
+        Box::pin(async move { lean.await.map(|s| s.0) })
     }
     fn mapping(&self) -> Fut<MappingDocument> {
         self.get("/api/mapping")
     }
     fn save_mapping(&self, change: MappingChange) -> Fut<MappingDocument> {
-        self.send_json(Request::put, "/api/mapping", &change)
+        self.send_json("PUT", "/api/mapping", &change)
+    }
+    fn mapping_history(&self) -> Fut<Vec<MappingHistoryEntry>> {
+        self.get("/api/mapping/history")
     }
     fn exported(&self, lookup: ExportedLookup) -> Fut<ExportedPostings> {
-        self.send_json(Request::post, "/api/exported", &lookup)
+        self.send_json("POST", "/api/exported", &lookup)
     }
-    fn exports(&self, number: Option<u64>, date: Option<NaiveDate>) -> Fut<Vec<ExportSummary>> {
-        let mut query = Vec::new();
-        if let Some(n) = number {
-            query.push(format!("number={n}"));
-        }
-        if let Some(d) = date {
-            query.push(format!("date={d}"));
-        }
-        let path = if query.is_empty() {
-            "/api/exports".to_owned()
-        } else {
-            format!("/api/exports?{}", query.join("&"))
-        };
-        self.get(&path)
+    fn exports(&self, search: ExportSearch) -> Fut<Vec<ExportSummary>> {
+        self.get(&format!("/api/exports{}", search.query()))
     }
     fn create_export(&self, export: NewExport) -> Fut<ExportCreated> {
-        self.send_json(Request::post, "/api/exports", &export)
+        self.send_json("POST", "/api/exports", &export)
     }
     fn export(&self, number: u64) -> Fut<ExportDetail> {
         self.get(&format!("/api/exports/{number}"))
@@ -450,20 +471,14 @@ impl Backend for HttpBackend {
     }
     fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
         let lean: Fut<crate::lean::Detail> = self.get(&key_path(number, &key));
-        Box::pin(async move { lean.await.map(JournalDetail::from) })
+        Box::pin(async move { lean.await.map(|d| d.0) })
     }
     fn retry(&self, number: u64, request: RetryRequest) -> Fut<()> {
-        let fut: Fut<serde::de::IgnoredAny> = self.send_json(
-            Request::post,
-            &format!("/api/exports/{number}/retry"),
-            &request,
-        );
-        Box::pin(async move { fut.await.map(drop) })
+        self.send_json("POST", &format!("/api/exports/{number}/retry"), &request)
     }
     fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<()> {
         let path = format!("{}/void", key_path(number, &key));
-        let fut: Fut<serde::de::IgnoredAny> = self.send_json(Request::post, &path, &request);
-        Box::pin(async move { fut.await.map(drop) })
+        self.send_json("POST", &path, &request)
     }
     fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
         let feed = self.inner.feed.clone();
@@ -486,7 +501,7 @@ impl Backend for HttpBackend {
 /// The feed URL of one page.
 pub fn feed_page_url(feed: &str, from: NaiveDate, cursor: Option<&str>) -> String {
     let join = if feed.contains('?') { '&' } else { '?' };
-    let mut url = format!("{feed}{join}from={}", from.format("%Y-%m-%d"));
+    let mut url = format!("{feed}{join}from={from}");
     if let Some(cursor) = cursor {
         url.push_str("&cursor=");
         url.push_str(&query_value(cursor));
@@ -506,38 +521,13 @@ async fn read_feed(feed: &str, from: NaiveDate, on_page: &OnPage) -> Result<Feed
     let mut pages = 0;
     loop {
         let url = feed_page_url(feed, from, cursor.as_deref());
-        let unreachable = || {
-            Failure::new(
-                FailureKind::FeedUnreachable,
-                format!(
-                    "SRM's G/L feed cannot be reached ({url}). Check your connection and press Preview again; if it persists, tell SRM support."
-                ),
-            )
-        };
-        let response = Request::get(&url)
-            .credentials(RequestCredentials::Include)
-            .header("Accept", "application/json")
-            .send()
+        let unreachable = || feed_unreachable(&url);
+        let (status, text) = fetch("GET", &url, &[], None, true)
             .await
             .map_err(|_| unreachable())?;
-        match response.status() {
-            200..=299 => {}
-            401 | 403 => {
-                return Err(Failure::new(
-                    FailureKind::SrmSession,
-                    "Your SRM session has expired. Sign in to SRM again in another tab, then press Preview again.",
-                ));
-            }
-            status => {
-                return Err(Failure::new(
-                    FailureKind::FeedUnreachable,
-                    format!(
-                        "SRM's G/L feed answered with status {status}. Try again later; if it persists, tell SRM support."
-                    ),
-                ));
-            }
+        if let Some(failure) = feed_refused(status) {
+            return Err(failure);
         }
-        let text = response.text().await.map_err(|_| unreachable())?;
         let page = parse_page(&text).map_err(|e| feed_invalid(&e, pages + 1))?;
         cursor.clone_from(&page.next_cursor);
         collector
@@ -554,6 +544,33 @@ async fn read_feed(feed: &str, from: NaiveDate, on_page: &OnPage) -> Result<Feed
         currency: collector.currency().map(str::to_owned),
         postings: collector.into_postings(),
     })
+}
+
+/// The feed could not be reached at all (network, CORS, DNS).
+pub fn feed_unreachable(url: &str) -> Failure {
+    Failure::new(
+        FailureKind::FeedUnreachable,
+        format!(
+            "SRM's G/L feed cannot be reached ({url}). Check your connection and press Preview again; if it persists, tell SRM support."
+        ),
+    )
+}
+
+/// What a feed answer's status means, when it is not a success.
+pub fn feed_refused(status: u16) -> Option<Failure> {
+    match status {
+        200..=299 => None,
+        401 | 403 => Some(Failure::new(
+            FailureKind::SrmSession,
+            "Your SRM session has expired. Sign in to SRM again in another tab, then press Preview again.",
+        )),
+        status => Some(Failure::new(
+            FailureKind::FeedUnreachable,
+            format!(
+                "SRM's G/L feed answered with status {status}. Try again later; if it persists, tell SRM support."
+            ),
+        )),
+    }
 }
 
 fn feed_invalid(error: &srm_xero_shared::FeedError, page: usize) -> Failure {

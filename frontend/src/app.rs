@@ -3,12 +3,13 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use chrono::NaiveDate;
 use srm_xero_shared::MappingSettings;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectionState, ExportedLookup, MappingChange, NewExport, VoidRequest,
+    ChooseOrganisation, ConnectionState, ExportSearch, ExportedLookup, MappingChange, NewExport,
+    VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
+use srm_xero_shared::xero::dates::parse_iso_date;
 use yew::prelude::*;
 
 use crate::api::{Backend, BackendRef, Failure, FailureKind, HttpBackend};
@@ -51,7 +52,7 @@ fn spawn<T: 'static>(
     wasm_bindgen_futures::spawn_local(async move {
         match future.await {
             Ok(value) => then(value, &dispatch),
-            Err(failure) => dispatch.dispatch(Action::Fail(area, failure.message)),
+            Err(failure) => fail(&dispatch, area, failure),
         }
     });
 }
@@ -73,7 +74,7 @@ fn load_all(backend: &Rc<dyn Backend>, dispatch: &Dispatch) {
     });
     let reopen = Rc::clone(backend);
     spawn(
-        backend.exports(None, None),
+        backend.exports(ExportSearch::default()),
         dispatch,
         Area::Export,
         move |list, d| {
@@ -149,6 +150,9 @@ pub fn App(props: &AppProps) -> Html {
     use_live_progress(&state, &backend, &dispatch);
     use_refresh_rows(&state, &backend, &dispatch);
     use_read_selected(&state, &backend, &dispatch);
+    use_mapping_history(&state, caller.admin, &backend, &dispatch);
+    let root = use_node_ref();
+    use_token_requests(&state, &root);
 
     let act = {
         let dispatch = dispatch.clone();
@@ -280,8 +284,8 @@ pub fn App(props: &AppProps) -> Html {
             match typed.parse::<u64>() {
             Ok(n) => open_export.emit(n),
             // SRM's old page took the sync-from date in this field: accept that too.
-            Err(_) if NaiveDate::parse_from_str(typed, "%Y-%m-%d").is_ok() => {
-                dispatch.dispatch(Action::SetSyncFrom(NaiveDate::parse_from_str(typed, "%Y-%m-%d").ok()));
+            Err(_) if parse_iso_date(typed).is_some() => {
+                dispatch.dispatch(Action::SetSyncFrom(parse_iso_date(typed)));
                 dispatch.dispatch(Action::SetExportNumber(String::new()));
             }
             Err(_) if state.export_number.trim().is_empty() => {}
@@ -300,7 +304,7 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |()| {
             dispatch.dispatch(Action::OpenLookup);
             spawn(
-                backend.exports(None, None),
+                backend.exports(ExportSearch::default()),
                 &dispatch,
                 Area::Lookup,
                 |list, d| {
@@ -309,9 +313,30 @@ pub fn App(props: &AppProps) -> Html {
             );
         })
     };
-    let on_sync_from = act.reform(|text: String| {
-        Action::SetSyncFrom(NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok())
-    });
+    let on_lookup_filter = {
+        // Typing narrows the list at once; a number or days also ask the proxy, which knows
+        // exports older than the latest it lists.
+        let (state, backend, dispatch) = (state.clone(), Rc::clone(&backend), dispatch.clone());
+        Callback::from(move |action: Action| {
+            let mut next = state.lookup.clone().unwrap_or_default();
+            match &action {
+                Action::SetLookupNumber(t) => next.number.clone_from(t),
+                Action::SetLookupFrom(t) => next.from.clone_from(t),
+                Action::SetLookupTo(t) => next.to.clone_from(t),
+                _ => {}
+            }
+            dispatch.dispatch(action);
+            if let Some(search) = next.question() {
+                spawn(
+                    backend.exports(search),
+                    &dispatch,
+                    Area::Lookup,
+                    |list, d| d.dispatch(Action::LookupLoaded(list)),
+                );
+            }
+        })
+    };
+    let on_sync_from = act.reform(|text: String| Action::SetSyncFrom(parse_iso_date(&text)));
     let on_save_mapping = {
         let (state, backend, dispatch) = (state.clone(), Rc::clone(&backend), dispatch.clone());
         Callback::from(move |settings: MappingSettings| {
@@ -322,14 +347,7 @@ pub fn App(props: &AppProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match save.await {
                     Ok(saved) => d.dispatch(Action::MappingLoaded(saved)),
-                    Err(f) if f.kind == FailureKind::Conflict => d.dispatch(Action::Fail(
-                        Area::Mapping,
-                        format!(
-                            "{} Someone else saved the mapping meanwhile: reload the page to see their version, then make your change again.",
-                            f.message
-                        ),
-                    )),
-                    Err(f) => d.dispatch(Action::Fail(Area::Mapping, f.message)),
+                    Err(f) => fail(&d, Area::Mapping, mapping_save_failed(f)),
                 }
             });
         })
@@ -366,7 +384,7 @@ pub fn App(props: &AppProps) -> Html {
                     Ok(start) => browser::navigate(&window, &start.authorize_url),
                     Err(f) => {
                         let _ = failed.close();
-                        dispatch2.dispatch(Action::Fail(Area::Connection, f.message));
+                        fail(&dispatch2, Area::Connection, f);
                     }
                 }
             });
@@ -485,12 +503,13 @@ pub fn App(props: &AppProps) -> Html {
     });
     let lookup = state.lookup.as_ref().map(|lookup| html! {
         <LookupDialog lookup={lookup.clone()} notice={notice(Area::Lookup)}
-            on_number={act.reform(Action::SetLookupNumber)} on_date={act.reform(Action::SetLookupDate)}
+            on_number={on_lookup_filter.reform(Action::SetLookupNumber)}
+            on_from={on_lookup_filter.reform(Action::SetLookupFrom)} on_to={on_lookup_filter.reform(Action::SetLookupTo)}
             on_move={act.reform(Action::LookupMove)} on_pick={open_export.clone()}
             on_close={act.reform(|()| Action::CloseLookup)} on_dismiss={dismiss(Area::Lookup)} />
     });
     html! {
-        <div class="srm-xero-post-journals">
+        <div class="srm-xero-post-journals" ref={root}>
             <style>{ STYLE }</style>
             <header class="head">
                 <h2>{ TITLE }</h2>
@@ -501,10 +520,70 @@ pub fn App(props: &AppProps) -> Html {
                 on_disconnect={on_disconnect} on_mapping={act.reform(|()| Action::Show(Screen::Mapping))}
                 on_dismiss={dismiss(Area::Connection)} />
             { screen }
-            { popup }
-            { lookup }
+            // Always a child (an empty one when closed): Yew matches unkeyed children from the
+            // end, so a child that comes and goes would rebuild the page above it (and lose focus).
+            { popup.unwrap_or_default() }
+            { lookup.unwrap_or_default() }
         </div>
     }
+}
+
+/// The words for a failed mapping save: only a stale version means someone else saved meanwhile
+/// (a 409 can also mean Xero is not connected; that failure says so itself).
+pub fn mapping_save_failed(mut failure: Failure) -> Failure {
+    if failure.kind == FailureKind::Conflict {
+        failure.message.push_str(" Someone else saved the mapping meanwhile: reload the page to see their version, then make your change again.");
+    }
+    failure
+}
+
+/// Shows a failure in its area; an expired caller token also asks the host page for a new one.
+fn fail(dispatch: &Dispatch, area: Area, failure: Failure) {
+    if failure.kind == FailureKind::TokenExpired {
+        dispatch.dispatch(Action::TokenExpired);
+    }
+    dispatch.dispatch(Action::Fail(area, failure.message));
+}
+
+/// The event the element sends when the proxy refuses the caller token (it crosses the shadow
+/// root): the host page answers by setting a fresh `caller-token` attribute.
+pub const TOKEN_EXPIRED_EVENT: &str = "srm-xero-token-expired";
+
+/// Sends [`TOKEN_EXPIRED_EVENT`] from the component each time the proxy refuses the token.
+#[hook]
+fn use_token_requests(state: &State, root: &NodeRef) {
+    let root = root.clone();
+    use_effect_with(state.token_expiries, move |count| {
+        if *count > 0
+            && let Some(el) = root.cast::<web_sys::Element>()
+        {
+            let init = web_sys::EventInit::new();
+            init.set_bubbles(true);
+            init.set_composed(true);
+            if let Ok(event) = Event::new_with_event_init_dict(TOKEN_EXPIRED_EVENT, &init) {
+                let _ = el.dispatch_event(&event);
+            }
+        }
+    });
+}
+
+/// Reads who changed the mapping when, each time the mapping screen opens or a save lands.
+#[hook]
+fn use_mapping_history(state: &State, admin: bool, backend: &Rc<dyn Backend>, dispatch: &Dispatch) {
+    let key = (state.screen == Screen::Mapping && admin)
+        .then(|| state.mapping.as_ref().map(|m| m.version));
+    let backend = BackendRef(Rc::clone(backend));
+    let dispatch = dispatch.clone();
+    use_effect_with((key, backend), move |(key, backend)| {
+        if key.is_some() {
+            spawn(
+                backend.0.mapping_history(),
+                &dispatch,
+                Area::Mapping,
+                |history, d| d.dispatch(Action::MappingHistoryLoaded(history)),
+            );
+        }
+    });
 }
 
 /// What the preview still needs before it can plan.
@@ -538,6 +617,7 @@ fn mapping_screen(
     };
     html! {
         <MappingScreen mapping={mapping.clone()} reference={Shared(Rc::clone(reference))} postings={Shared(postings)}
+            history={state.mapping_history.clone().map(Shared)}
             saving={state.mapping_saving} notice={state.notice(Area::Mapping).map(|t| AttrValue::from(t.to_owned()))}
             on_save={on_save} on_close={act.reform(|()| Action::Show(Screen::Post))}
             on_refresh={on_refresh} on_dismiss={act.reform(|()| Action::Dismiss(Area::Mapping))} />
@@ -608,7 +688,7 @@ fn retry_callback(
                 match b.journal(number, key).await {
                     Ok(detail) => failed.push(detail),
                     Err(f) => {
-                        d.dispatch(Action::Fail(Area::Export, f.message));
+                        fail(&d, Area::Export, f);
                         return;
                     }
                 }
@@ -627,7 +707,7 @@ fn retry_callback(
             };
             match b.retry(number, request).await {
                 Ok(()) => d.dispatch(Action::SetBusy(false)),
-                Err(f) => d.dispatch(Action::Fail(Area::Export, f.message)),
+                Err(f) => fail(&d, Area::Export, f),
             }
         });
     })
@@ -677,7 +757,7 @@ fn poll(number: u64, backend: Rc<dyn Backend>, dispatch: Dispatch, alive: Rc<Cel
             }
             match answer {
                 Ok(progress) => dispatch.dispatch(Action::ProgressArrived(progress)),
-                Err(f) => dispatch.dispatch(Action::Fail(Area::Export, f.message)),
+                Err(f) => fail(&dispatch, Area::Export, f),
             }
             browser::sleep(2000).await;
         }
@@ -708,7 +788,7 @@ fn use_refresh_rows(state: &State, backend: &Rc<dyn Backend>, dispatch: &Dispatc
                 *in_flight.borrow_mut() = false;
                 match answer {
                     Ok(detail) => dispatch.dispatch(Action::ExportOpened(detail)),
-                    Err(f) => dispatch.dispatch(Action::Fail(Area::Export, f.message)),
+                    Err(f) => fail(&dispatch, Area::Export, f),
                 }
             });
         }

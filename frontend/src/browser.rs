@@ -67,7 +67,7 @@ pub fn on_message(
             let message = js_sys::JSON::stringify(&event.data())
                 .ok()
                 .and_then(|text| text.as_string())
-                .and_then(|text| serde_json::from_str::<ConnectionMessage>(&text).ok())
+                .and_then(|text| srm_xero_shared::json::from_str::<ConnectionMessage>(&text).ok())
                 .filter(|m| m.kind == CONNECTION_MESSAGE_TYPE);
             if let Some(message) = message {
                 then(message);
@@ -130,7 +130,7 @@ pub fn progress_events(url: &str, dispatch: UseReducerDispatcher<State>) -> Opti
             if let Some(progress) = event
                 .data()
                 .as_string()
-                .and_then(|text| serde_json::from_str::<Progress>(&text).ok())
+                .and_then(|text| srm_xero_shared::json::from_str::<Progress>(&text).ok())
             {
                 received.set(true);
                 errors.set(0);

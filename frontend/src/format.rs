@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use srm_xero_shared::Money;
 use srm_xero_shared::api::{ExportDetail, JournalState};
+use srm_xero_shared::json::{Json, JsonError};
 
 /// `1234567.5` → `1,234,567.50`; negative amounts keep their sign in front.
 pub fn amount(money: Money) -> String {
@@ -63,6 +64,28 @@ pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     #[cfg(not(target_arch = "wasm32"))]
     {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+/// A day in the user's locale (the browser's), or `YYYY-MM-DD` outside a browser.
+pub fn day(date: chrono::NaiveDate) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use chrono::Datelike as _;
+        // Noon, so no time zone moves it to another day.
+        let local = js_sys::Date::new_with_year_month_day_hr_min_sec(
+            u32::try_from(date.year()).unwrap_or_default(),
+            i32::try_from(date.month0()).unwrap_or_default(),
+            i32::try_from(date.day()).unwrap_or_default(),
+            12,
+            0,
+            0,
+        );
+        String::from(local.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        date.to_string()
     }
 }
 
@@ -164,7 +187,7 @@ pub fn caller(token: &str) -> Caller {
     };
     let Some(claims) = String::from_utf8(bytes)
         .ok()
-        .and_then(|text| serde_json::from_str::<Claims>(&text).ok())
+        .and_then(|text| srm_xero_shared::json::from_str::<Claims>(&text).ok())
     else {
         return Caller::default();
     };
@@ -180,15 +203,24 @@ pub fn caller(token: &str) -> Caller {
     }
 }
 
-/// The claims the page reads (a typed struct: no `serde_json::Value` in the bundle).
-#[derive(serde::Deserialize)]
+/// The claims the page reads.
 struct Claims {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     scope: Option<String>,
-    #[serde(default)]
     exp: Option<i64>,
+}
+
+impl srm_xero_shared::json::Read for Claims {
+    fn read(value: &Json) -> Result<Claims, JsonError> {
+        if !matches!(value, Json::Obj(_)) {
+            return Err(JsonError::Field(""));
+        }
+        Ok(Claims {
+            name: value.field("name")?,
+            scope: value.field("scope")?,
+            exp: value.field("exp")?,
+        })
+    }
 }
 
 fn base64url(text: &str) -> Option<Vec<u8>> {

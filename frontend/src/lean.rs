@@ -1,267 +1,200 @@
-//! Lean mirrors of a few proxy answers, for the browser's bundle size.
+//! Lean reads of a few proxy answers, for the browser's bundle size.
 //!
 //! `shared`'s reference types keep every field Xero sends in flattened `other` maps (so the proxy
-//! loses nothing on a round trip); the browser needs only the typed fields, and deserializing the
-//! flattened maps costs serde's buffering and `serde_json::Value`. A journal's detail and an
-//! `ApiError` carry typed `Problem`s, whose deserializer alone is ~28 KB of wasm; the page shows a
-//! journal's problems from its own plan, so here they are counted, not read. These mirrors read the
-//! same JSON, skip the rest, and convert into `shared`'s types.
+//! loses nothing on a round trip); the browser needs only the typed fields, so these reads take
+//! those and leave the maps empty. A journal's detail and an `ApiError` carry typed `Problem`s; the
+//! page shows a journal's problems from its own plan, so here they are counted, not read.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
-use serde::de::IgnoredAny;
-use srm_xero_shared::api::{HistoryEntry, JournalDetail, JournalRow, ReferenceSnapshot};
-use srm_xero_shared::mapping::PostAs;
+use srm_xero_shared::PlannedJournal;
+use srm_xero_shared::api::{JournalDetail, ReferenceSnapshot};
+use srm_xero_shared::json::{Json, JsonError, Read};
+use srm_xero_shared::xero::dates::parse_any;
 use srm_xero_shared::xero::reference::{
     Account, Organisation, ReferenceData, TaxRate, TrackingCategory, TrackingOption,
 };
-use srm_xero_shared::{JournalKey, PlannedJournal, PlannedLine, Posting};
 
-/// `GET /api/reference`, read leanly.
-#[derive(Deserialize)]
-pub struct Snapshot {
-    reference: Reference,
-    fetched_at: DateTime<Utc>,
-}
+const WRONG: JsonError = JsonError::Field("");
 
-#[derive(Deserialize)]
-struct Reference {
-    #[serde(default)]
-    accounts: Vec<LeanAccount>,
-    #[serde(default)]
-    tax_rates: Vec<LeanTaxRate>,
-    #[serde(default)]
-    tracking_categories: Vec<LeanCategory>,
-    #[serde(default)]
-    organisation: LeanOrganisation,
-}
+/// `GET /api/reference`, its `other` maps left empty.
+pub struct Snapshot(pub ReferenceSnapshot);
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct LeanAccount {
-    #[serde(rename = "AccountID", default)]
-    account_id: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(rename = "Type", default)]
-    account_type: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    class: Option<String>,
-    #[serde(default)]
-    tax_type: Option<String>,
-    #[serde(default)]
-    system_account: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-#[allow(clippy::struct_field_names)]
-struct LeanTaxRate {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    tax_type: String,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    can_apply_to_assets: Option<bool>,
-    #[serde(default)]
-    can_apply_to_equity: Option<bool>,
-    #[serde(default)]
-    can_apply_to_expenses: Option<bool>,
-    #[serde(default)]
-    can_apply_to_liabilities: Option<bool>,
-    #[serde(default)]
-    can_apply_to_revenue: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct LeanCategory {
-    #[serde(rename = "TrackingCategoryID", default)]
-    tracking_category_id: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    options: Vec<LeanOption>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct LeanOption {
-    #[serde(rename = "TrackingOptionID", default)]
-    tracking_option_id: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    status: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct LeanOrganisation {
-    #[serde(rename = "OrganisationID", default)]
-    organisation_id: Option<String>,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    base_currency: Option<String>,
-    #[serde(default)]
-    country_code: Option<String>,
-    #[serde(default, with = "srm_xero_shared::xero::dates::ms_option")]
-    period_lock_date: Option<NaiveDate>,
-    #[serde(default, with = "srm_xero_shared::xero::dates::ms_option")]
-    end_of_year_lock_date: Option<NaiveDate>,
-}
-
-impl From<Snapshot> for ReferenceSnapshot {
-    fn from(lean: Snapshot) -> ReferenceSnapshot {
-        let r = lean.reference;
-        let o = r.organisation;
-        ReferenceSnapshot {
-            fetched_at: lean.fetched_at,
+impl Read for Snapshot {
+    fn read(value: &Json) -> Result<Snapshot, JsonError> {
+        let r = value.get("reference");
+        if !matches!(r, Json::Obj(_)) {
+            return Err(JsonError::Field("reference"));
+        }
+        let o = r.get("organisation");
+        Ok(Snapshot(ReferenceSnapshot {
+            fetched_at: value.field("fetched_at")?,
             reference: ReferenceData {
-                accounts: r
-                    .accounts
-                    .into_iter()
-                    .map(|a| Account {
-                        account_id: a.account_id,
-                        code: a.code,
-                        name: a.name,
-                        account_type: a.account_type,
-                        status: a.status,
-                        class: a.class,
-                        tax_type: a.tax_type,
-                        system_account: a.system_account,
-                        ..Account::default()
-                    })
-                    .collect(),
-                tax_rates: r
-                    .tax_rates
-                    .into_iter()
-                    .map(|t| TaxRate {
-                        name: t.name,
-                        tax_type: t.tax_type,
-                        status: t.status,
-                        can_apply_to_assets: t.can_apply_to_assets,
-                        can_apply_to_equity: t.can_apply_to_equity,
-                        can_apply_to_expenses: t.can_apply_to_expenses,
-                        can_apply_to_liabilities: t.can_apply_to_liabilities,
-                        can_apply_to_revenue: t.can_apply_to_revenue,
-                        ..TaxRate::default()
-                    })
-                    .collect(),
-                tracking_categories: r
-                    .tracking_categories
-                    .into_iter()
-                    .map(|c| TrackingCategory {
-                        tracking_category_id: c.tracking_category_id,
-                        name: c.name,
-                        status: c.status,
-                        options: c
-                            .options
-                            .into_iter()
-                            .map(|o| TrackingOption {
-                                tracking_option_id: o.tracking_option_id,
-                                name: o.name,
-                                status: o.status,
-                                ..TrackingOption::default()
-                            })
-                            .collect(),
-                        ..TrackingCategory::default()
-                    })
-                    .collect(),
-                organisation: Organisation {
-                    organisation_id: o.organisation_id,
-                    name: o.name,
-                    base_currency: o.base_currency,
-                    country_code: o.country_code,
-                    period_lock_date: o.period_lock_date,
-                    end_of_year_lock_date: o.end_of_year_lock_date,
-                    ..Organisation::default()
+                accounts: list(r, "accounts", account)?,
+                tax_rates: list(r, "tax_rates", tax_rate)?,
+                tracking_categories: list(r, "tracking_categories", category)?,
+                organisation: if matches!(o, Json::Null) {
+                    Organisation::default()
+                } else {
+                    organisation(o)?
                 },
             },
-        }
+        }))
     }
 }
 
-/// An `ApiError`, with its per-journal problems counted.
-#[derive(Deserialize)]
-pub struct ApiError {
-    /// The machine-readable code.
-    #[serde(default)]
-    pub error: String,
-    /// The sentence for people.
-    #[serde(default)]
-    pub message: String,
-    /// Refused journals.
-    #[serde(default)]
-    pub journals: Vec<JournalProblems>,
+/// A defaulted list field, each item read by `item`.
+fn list<T>(
+    value: &Json,
+    key: &'static str,
+    item: fn(&Json) -> Result<T, JsonError>,
+) -> Result<Vec<T>, JsonError> {
+    match value.get(key) {
+        Json::Null => Ok(Vec::new()),
+        Json::Arr(items) => items.iter().map(item).collect(),
+        _ => Err(JsonError::Field(key)),
+    }
 }
 
-/// One refused journal, its problems counted.
-#[derive(Deserialize)]
-pub struct JournalProblems {
-    /// The journal key.
-    pub key: String,
-    /// Its problems (not read).
-    #[serde(default)]
-    pub problems: Vec<IgnoredAny>,
+/// A string field that may be absent (Xero's structs are `#[serde(default)]`).
+fn text(value: &Json, key: &'static str) -> Result<String, JsonError> {
+    value
+        .field::<Option<String>>(key)
+        .map(Option::unwrap_or_default)
+}
+
+fn account(a: &Json) -> Result<Account, JsonError> {
+    Ok(Account {
+        account_id: a.field("AccountID")?,
+        code: a.field("Code")?,
+        name: text(a, "Name")?,
+        account_type: a.field("Type")?,
+        status: a.field("Status")?,
+        class: a.field("Class")?,
+        tax_type: a.field("TaxType")?,
+        system_account: a.field("SystemAccount")?,
+        ..Account::default()
+    })
+}
+
+fn tax_rate(t: &Json) -> Result<TaxRate, JsonError> {
+    Ok(TaxRate {
+        name: text(t, "Name")?,
+        tax_type: text(t, "TaxType")?,
+        status: t.field("Status")?,
+        can_apply_to_assets: t.field("CanApplyToAssets")?,
+        can_apply_to_equity: t.field("CanApplyToEquity")?,
+        can_apply_to_expenses: t.field("CanApplyToExpenses")?,
+        can_apply_to_liabilities: t.field("CanApplyToLiabilities")?,
+        can_apply_to_revenue: t.field("CanApplyToRevenue")?,
+        ..TaxRate::default()
+    })
+}
+
+fn category(c: &Json) -> Result<TrackingCategory, JsonError> {
+    Ok(TrackingCategory {
+        tracking_category_id: c.field("TrackingCategoryID")?,
+        name: text(c, "Name")?,
+        status: c.field("Status")?,
+        options: list(c, "Options", option)?,
+        ..TrackingCategory::default()
+    })
+}
+
+fn option(o: &Json) -> Result<TrackingOption, JsonError> {
+    Ok(TrackingOption {
+        tracking_option_id: o.field("TrackingOptionID")?,
+        name: text(o, "Name")?,
+        status: o.field("Status")?,
+        ..TrackingOption::default()
+    })
+}
+
+fn organisation(o: &Json) -> Result<Organisation, JsonError> {
+    Ok(Organisation {
+        organisation_id: o.field("OrganisationID")?,
+        name: text(o, "Name")?,
+        base_currency: o.field("BaseCurrency")?,
+        country_code: o.field("CountryCode")?,
+        period_lock_date: xero_date(o, "PeriodLockDate")?,
+        end_of_year_lock_date: xero_date(o, "EndOfYearLockDate")?,
+        ..Organisation::default()
+    })
+}
+
+/// A date in any form Xero writes one (`xero::dates::ms_option`).
+fn xero_date(value: &Json, key: &'static str) -> Result<Option<chrono::NaiveDate>, JsonError> {
+    value
+        .field::<Option<String>>(key)?
+        .map(|t| parse_any(&t).ok_or(JsonError::Field(key)))
+        .transpose()
+}
+
+/// An `ApiError`, with its per-journal problems counted.
+pub struct ApiError {
+    /// The machine-readable code.
+    pub error: String,
+    /// The sentence for people.
+    pub message: String,
+    /// Refused journals: each key with its number of problems.
+    pub journals: Vec<(String, usize)>,
+}
+
+impl Read for ApiError {
+    fn read(value: &Json) -> Result<ApiError, JsonError> {
+        let journals = match value.get("journals") {
+            Json::Null => Vec::new(),
+            Json::Arr(items) => items
+                .iter()
+                .map(|j| {
+                    let problems = match j.get("problems") {
+                        Json::Null => 0,
+                        Json::Arr(p) => p.len(),
+                        _ => return Err(WRONG),
+                    };
+                    Ok((j.field("key")?, problems))
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(WRONG),
+        };
+        Ok(ApiError {
+            error: text(value, "error")?,
+            message: text(value, "message")?,
+            journals,
+        })
+    }
 }
 
 /// `GET /api/exports/{n}/journals/{key}`, its plan's problems skipped.
-#[derive(Deserialize)]
-pub struct Detail {
-    row: JournalRow,
-    journal: Journal,
-    postings: Vec<Posting>,
-    #[serde(default)]
-    history: Vec<HistoryEntry>,
-}
+pub struct Detail(pub JournalDetail);
 
-#[derive(Deserialize)]
-struct Journal {
-    key: JournalKey,
-    date: NaiveDate,
-    group: String,
-    narration: String,
-    #[serde(default)]
-    url: Option<String>,
-    status: PostAs,
-    lines: Vec<PlannedLine>,
-    postings: Vec<String>,
-}
-
-impl From<Detail> for JournalDetail {
-    fn from(lean: Detail) -> JournalDetail {
-        let j = lean.journal;
-        JournalDetail {
-            row: lean.row,
+impl Read for Detail {
+    fn read(value: &Json) -> Result<Detail, JsonError> {
+        let j = value.get("journal");
+        if !matches!(j, Json::Obj(_)) {
+            return Err(JsonError::Field("journal"));
+        }
+        Ok(Detail(JournalDetail {
+            row: value.field("row")?,
             journal: PlannedJournal {
-                key: j.key,
-                date: j.date,
-                group: j.group,
-                narration: j.narration,
-                url: j.url,
-                status: j.status,
-                lines: j.lines,
-                postings: j.postings,
+                key: j.field("key")?,
+                date: j.field("date")?,
+                group: j.field("group")?,
+                narration: j.field("narration")?,
+                url: j.field("url")?,
+                status: j.field("status")?,
+                lines: j.field("lines")?,
+                postings: j.field("postings")?,
                 problems: Vec::new(),
             },
-            postings: lean.postings,
-            history: lean.history,
-        }
+            postings: value.field("postings")?,
+            history: value.field_or_default("history")?,
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
     use crate::fixtures;
 
@@ -273,8 +206,9 @@ mod tests {
             .other
             .insert("ReportingCode".into(), serde_json::json!("ASS"));
         let json = serde_json::to_string(&full).unwrap();
-        let lean: Snapshot = serde_json::from_str(&json).unwrap();
-        let read = ReferenceSnapshot::from(lean);
+        let read = srm_xero_shared::json::from_str::<Snapshot>(&json)
+            .unwrap()
+            .0;
         let mut expected = full;
         expected.reference.accounts[0].other.clear();
         assert_eq!(read, expected);
@@ -285,8 +219,114 @@ mod tests {
         let mut detail = fixtures::journal_detail();
         detail.journal.problems = vec![srm_xero_shared::Problem::NetsToZero];
         let json = serde_json::to_string(&detail).unwrap();
-        let read = JournalDetail::from(serde_json::from_str::<Detail>(&json).unwrap());
+        let read = srm_xero_shared::json::from_str::<Detail>(&json).unwrap().0;
         detail.journal.problems.clear();
         assert_eq!(read, detail);
+    }
+
+    /// Every answer the page reads, written by serde as the proxy writes it, reads back equal.
+    #[test]
+    fn every_answer_reads_back_as_serde_wrote_it() {
+        use srm_xero_shared::api::{ConnectionMessage, ConnectionState, MappingHistoryEntry};
+        use srm_xero_shared::json::from_str;
+
+        fn same<T>(value: &T)
+        where
+            T: serde::Serialize + Read + PartialEq + std::fmt::Debug,
+        {
+            let json = serde_json::to_string(value).unwrap();
+            assert_eq!(&from_str::<T>(&json).unwrap(), value, "{json}");
+        }
+        same(&fixtures::mapping());
+        same(&fixtures::exported());
+        same(&fixtures::connected());
+        same(&fixtures::export_detail());
+        same(&fixtures::export_list());
+        same(&fixtures::progress(3, 1, 2));
+        same(&fixtures::postings());
+        same(&fixtures::journal_detail().row);
+        same(&fixtures::journal_detail().journal.lines);
+        let mut mapping = fixtures::mapping();
+        mapping.settings.cutoff_date = NaiveDate::from_ymd_opt(2019, 1, 31);
+        mapping.settings.url_template = Some("https://srm.example/{key}".into());
+        mapping.settings.rounding.account = Some("860".into());
+        mapping
+            .settings
+            .tax_types
+            .insert("200".into(), "OUTPUT".into());
+        same(&mapping);
+        same(&MappingHistoryEntry {
+            version: 2,
+            settings: mapping.settings,
+            changed_by: "Ann".into(),
+            changed_at: fixtures::journal_detail().history[0].at,
+        });
+        same(&ConnectionMessage {
+            kind: "srm-xero-connection".into(),
+            ok: true,
+            state: Some(ConnectionState::ChoosingOrganisation),
+            message: "Choose".into(),
+        });
+        // Settings written before a field existed read with that field's default.
+        let settings: srm_xero_shared::MappingSettings = from_str("{}").unwrap();
+        assert_eq!(settings, srm_xero_shared::MappingSettings::default());
+    }
+
+    /// Every request body the page sends is the JSON serde writes (the proxy reads it with serde).
+    #[test]
+    fn every_request_is_written_as_serde_writes_it() {
+        use srm_xero_shared::api::{
+            ChooseOrganisation, ExportedLookup, MappingChange, NewExport, RetryRequest, VoidRequest,
+        };
+        use srm_xero_shared::json::{Write, to_string};
+        use srm_xero_shared::mapping::{AccountRule, DimensionMap};
+
+        fn same<T: serde::Serialize + Write>(value: &T) {
+            let ours: serde_json::Value = serde_json::from_str(&to_string(value)).unwrap();
+            assert_eq!(ours, serde_json::to_value(value).unwrap());
+        }
+        let mut settings = fixtures::mapping().settings;
+        same(&MappingChange {
+            settings: settings.clone(),
+            version: 3,
+        });
+        settings.cutoff_date = NaiveDate::from_ymd_opt(2019, 1, 31);
+        settings.url_template = Some("https://srm.example/{key}?\"x\"\n".into());
+        settings.rounding.account = Some("860".into());
+        settings.tax_types.insert("200".into(), "OUTPUT".into());
+        settings.accounts.push(AccountRule {
+            srm_account: "4000".into(),
+            division: Some("2".into()),
+            xero_code: "200".into(),
+        });
+        settings.tracking.store = Some(DimensionMap {
+            category: "Store".into(),
+            options: [("001".to_owned(), "Main".to_owned())].into(),
+        });
+        settings.tracking.division = None;
+        same(&MappingChange {
+            settings,
+            version: 4,
+        });
+        let detail = fixtures::journal_detail();
+        let journals = vec![detail.journal.key.clone()];
+        same(&NewExport {
+            from: NaiveDate::from_ymd_opt(2019, 8, 19).unwrap(),
+            postings: fixtures::postings(),
+            journals: journals.clone(),
+        });
+        same(&RetryRequest {
+            postings: detail.postings,
+            journals,
+        });
+        same(&ExportedLookup {
+            posting_ids: vec!["a".into(), "b\tc".into()],
+        });
+        same(&VoidRequest {
+            reason: "duplicate".into(),
+        });
+        same(&ChooseOrganisation {
+            tenant_id: "t-1".into(),
+        });
     }
 }

@@ -9,8 +9,9 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use srm_xero_shared::api::{
-    ConnectionStatus, ExportDetail, ExportSummary, ExportedPostings, JournalDetail, JournalRow,
-    JournalState, MappingDocument, Progress, ReferenceSnapshot, RetryRequest,
+    ConnectionStatus, ExportDetail, ExportSearch, ExportSummary, ExportedPostings, JournalDetail,
+    JournalRow, JournalState, MappingDocument, MappingHistoryEntry, Progress, ReferenceSnapshot,
+    RetryRequest,
 };
 use srm_xero_shared::{JournalKey, Plan, PlanRequest, Posting, plan};
 use yew::Reducible;
@@ -193,7 +194,7 @@ impl Popup {
             .filter(|r| self.filter.is_none_or(|f| r.state == f))
             .filter(|r| needle.is_empty() || row_text(r).contains(&needle))
             .collect();
-        rows.sort_by(|a, b| {
+        srm_xero_shared::sort::sort_by(&mut rows, &|a, b| {
             let order = match self.sort {
                 SortKey::Date => (a.date, &a.group).cmp(&(b.date, &b.group)),
                 SortKey::Total => a.total.cmp(&b.total),
@@ -250,8 +251,10 @@ pub struct Lookup {
     pub results: Option<Vec<ExportSummary>>,
     /// Number typed to filter.
     pub number: String,
-    /// From-date (or creation date) to filter, `YYYY-MM-DD`.
-    pub date: String,
+    /// Earliest day, `YYYY-MM-DD` (empty: no limit): an export's from-date or the day it was made.
+    pub from: String,
+    /// Latest day, `YYYY-MM-DD` (empty: no limit).
+    pub to: String,
     /// The highlighted row among the visible ones.
     pub active: usize,
 }
@@ -260,16 +263,36 @@ impl Lookup {
     /// The exports that match the filters, newest first.
     pub fn visible(&self) -> Vec<&ExportSummary> {
         let number = self.number.trim();
-        let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d").ok();
+        let day = |text: &str| srm_xero_shared::xero::dates::parse_iso_date(text.trim());
+        let (from, to) = (day(&self.from), day(&self.to));
+        let within = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
         let mut rows: Vec<&ExportSummary> = self
             .results
             .iter()
             .flatten()
             .filter(|e| number.is_empty() || e.number.to_string().starts_with(number))
-            .filter(|e| date.is_none_or(|d| e.from_date == d || e.created_at.date_naive() == d))
+            .filter(|e| within(e.from_date) || within(e.created_at.date_naive()))
             .collect();
-        rows.sort_by_key(|e| std::cmp::Reverse(e.number));
+        srm_xero_shared::sort::sort_by(&mut rows, &|a, b| b.number.cmp(&a.number));
         rows
+    }
+
+    /// What to ask the proxy beyond the latest exports it lists: an exact number, or the days
+    /// typed (one end is enough).
+    pub fn question(&self) -> Option<ExportSearch> {
+        if let Ok(number) = self.number.trim().parse::<u64>() {
+            return Some(ExportSearch {
+                number: Some(number),
+                ..ExportSearch::default()
+            });
+        }
+        let day = |text: &str| srm_xero_shared::xero::dates::parse_iso_date(text.trim());
+        let (from, to) = (day(&self.from), day(&self.to));
+        (from.is_some() || to.is_some()).then_some(ExportSearch {
+            from,
+            to,
+            ..ExportSearch::default()
+        })
     }
 }
 
@@ -295,6 +318,8 @@ pub struct State {
     pub mapping: Option<MappingDocument>,
     /// The mapping is being saved.
     pub mapping_saving: bool,
+    /// Who changed the mapping when, newest first (read when the mapping screen opens).
+    pub mapping_history: Option<Rc<Vec<MappingHistoryEntry>>>,
     /// The feed.
     pub feed: FeedState,
     /// Which of the feed's postings are exported (`None` until the proxy answered for this feed).
@@ -321,6 +346,8 @@ pub struct State {
     pub screen: Screen,
     /// Failures shown to the user, one per area.
     pub notices: Vec<Notice>,
+    /// How many times the proxy refused the caller token (each asks the host page for a new one).
+    pub token_expiries: u32,
 }
 
 /// Everything that changes the state.
@@ -334,6 +361,8 @@ pub enum Action {
     MappingLoaded(MappingDocument),
     /// A mapping save was sent.
     MappingSaving,
+    /// `GET /api/mapping/history` answered.
+    MappingHistoryLoaded(Vec<MappingHistoryEntry>),
     /// `POST /api/exported` answered; `for_feed` when it was asked about the loaded feed.
     ExportedLoaded {
         /// The answer.
@@ -396,8 +425,10 @@ pub enum Action {
     LookupLoaded(Vec<ExportSummary>),
     /// Filter the lookup by number.
     SetLookupNumber(String),
-    /// Filter the lookup by date.
-    SetLookupDate(String),
+    /// Filter the lookup from a day on.
+    SetLookupFrom(String),
+    /// Filter the lookup up to a day.
+    SetLookupTo(String),
     /// Move the highlighted lookup row up (negative) or down.
     LookupMove(i32),
     /// Close the lookup.
@@ -408,6 +439,8 @@ pub enum Action {
     Fail(Area, String),
     /// The user dismissed an area's message.
     Dismiss(Area),
+    /// The proxy refused the caller token (401): ask the host page for a new one.
+    TokenExpired,
 }
 
 impl State {
@@ -519,6 +552,7 @@ impl State {
                 self.replan();
             }
             Action::MappingSaving => self.mapping_saving = true,
+            Action::MappingHistoryLoaded(history) => self.mapping_history = Some(Rc::new(history)),
             Action::ExportedLoaded { answer, for_feed } => {
                 self.last_exported_date = answer.last_exported_date;
                 if !self.sync_from_touched {
@@ -646,6 +680,10 @@ impl State {
                     if !busy {
                         popup.void = None;
                         popup.rows_stale = true;
+                        // The retry or void changed the export: progress from before it (kept
+                        // once the export settled and its events stopped) would hide that, so the
+                        // re-read rows count until new progress arrives.
+                        popup.progress = None;
                     }
                 }
             }
@@ -656,9 +694,16 @@ impl State {
                 });
             }
             Action::LookupLoaded(results) => {
+                // Answers to narrower questions (one number, one day) add to the list.
                 if let Some(lookup) = &mut self.lookup {
-                    lookup.results = Some(results);
-                    lookup.active = 0;
+                    let list = lookup.results.get_or_insert_with(Vec::new);
+                    for summary in results {
+                        match list.iter_mut().find(|e| e.number == summary.number) {
+                            Some(known) => *known = summary,
+                            None => list.push(summary),
+                        }
+                    }
+                    lookup.active = lookup.active.min(lookup.visible().len().saturating_sub(1));
                 }
             }
             Action::SetLookupNumber(text) => {
@@ -667,9 +712,15 @@ impl State {
                     lookup.active = 0;
                 }
             }
-            Action::SetLookupDate(text) => {
+            Action::SetLookupFrom(text) => {
                 if let Some(lookup) = &mut self.lookup {
-                    lookup.date = text;
+                    lookup.from = text;
+                    lookup.active = 0;
+                }
+            }
+            Action::SetLookupTo(text) => {
+                if let Some(lookup) = &mut self.lookup {
+                    lookup.to = text;
                     lookup.active = 0;
                 }
             }
@@ -708,6 +759,7 @@ impl State {
                 self.set_notice(area, text);
             }
             Action::Dismiss(area) => self.notices.retain(|n| n.area != area),
+            Action::TokenExpired => self.token_expiries = self.token_expiries.saturating_add(1),
         }
     }
 

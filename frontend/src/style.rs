@@ -9,6 +9,7 @@ pub const STYLE: &str = r#"
   --accent: #1f6fa8; --accent-ink: #ffffff; --ok: #207a45; --warn: #a86a00; --bad: #b42318;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: var(--ink); background: var(--bg); min-width: 0; box-sizing: border-box; padding: 12px;
+  container-type: inline-size; container-name: srm-xero;
 }
 .srm-xero-post-journals *, .srm-xero-post-journals *::before, .srm-xero-post-journals *::after { box-sizing: inherit; }
 h2 { font-size: 20px; margin: 0; font-weight: 600; }
@@ -97,4 +98,23 @@ table.map select { max-width: 340px; }
 table.narrow { width: auto; }
 .choices { list-style: none; padding: 0; display: flex; gap: 8px; flex-wrap: wrap; }
 @media (max-width: 1100px) { .srm-xero-post-journals { padding: 8px; } .narration { max-width: 260px; } }
+.mapping-history { margin-top: 12px; }
+/* Narrower than SRM's 1024 px page (a tablet): the element's own width decides, not the window's,
+   so the layout follows wherever SRM places it. Touch targets are at least 40 px; wide tables
+   scroll inside their .table-wrap instead of widening the page. */
+@container srm-xero (max-width: 1023px) {
+  button, .file, select, input[type=text], input[type=date], input[type=search] { min-height: 40px; }
+  button.link, button.th, button.close { min-height: 40px; min-width: 40px; display: inline-flex; align-items: center; }
+  .check { min-height: 40px; }
+  .check input { width: 22px; height: 22px; }
+  .file { display: inline-flex; align-items: center; }
+  .with-button { flex-wrap: wrap; }
+  .fields { gap: 10px; }
+  .field.wide { flex-basis: 100%; }
+  table.map select { max-width: 240px; }
+  .narration { max-width: 200px; }
+  .backdrop { padding: 8px; }
+  .dialog { max-height: 96vh; padding: 12px; }
+  .table-wrap { -webkit-overflow-scrolling: touch; }
+}
 "#;

@@ -6,12 +6,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use srm_xero_frontend::api::{Backend, BackendRef, FeedRead, Fut, OnPage};
+use srm_xero_frontend::api::{Backend, BackendRef, Failure, FeedRead, Fut, OnPage};
 use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, fixtures, mount};
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ConnectionStatus, ExportCreated, ExportDetail, ExportSummary, ExportedLookup, ExportedPostings,
-    JournalDetail, MappingChange, MappingDocument, NewExport, Progress, ReferenceSnapshot,
+    ConnectionStatus, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
+    ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry,
+    NewExport, Progress, ReferenceSnapshot,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -34,6 +35,11 @@ struct Fake {
     saved: RefCell<Vec<MappingChange>>,
     created: RefCell<Vec<NewExport>>,
     exports: RefCell<Vec<ExportSummary>>,
+    /// What the lookup asked `GET /api/exports`, beyond the latest exports.
+    asked: RefCell<Vec<ExportSearch>>,
+    history: RefCell<Vec<MappingHistoryEntry>>,
+    /// The proxy refuses the caller token (401).
+    token_refused: bool,
 }
 
 fn ready<T: 'static>(value: T) -> Fut<T> {
@@ -48,6 +54,13 @@ fn detail_numbered(number: u64) -> ExportDetail {
 
 impl Backend for Fake {
     fn connection(&self) -> Fut<ConnectionStatus> {
+        if self.token_refused {
+            let refused = Failure::from_answer(
+                401,
+                r#"{"error":"unauthorized","message":"the caller token has expired"}"#,
+            );
+            return Box::pin(async move { Err(refused) });
+        }
         ready(fixtures::connected())
     }
     fn reference(&self) -> Fut<ReferenceSnapshot> {
@@ -68,9 +81,21 @@ impl Backend for Fake {
             updated_by: Some("Dana".into()),
             updated_at: None,
         };
+        self.history.borrow_mut().insert(
+            0,
+            MappingHistoryEntry {
+                version: saved.version,
+                settings: saved.settings.clone(),
+                changed_by: "Dana".into(),
+                changed_at: chrono::DateTime::from_timestamp(1_566_400_000, 0).unwrap(),
+            },
+        );
         self.saved.borrow_mut().push(change);
         *self.mapping.borrow_mut() = Some(saved.clone());
         ready(saved)
+    }
+    fn mapping_history(&self) -> Fut<Vec<MappingHistoryEntry>> {
+        ready(self.history.borrow().clone())
     }
     fn exported(&self, lookup: ExportedLookup) -> Fut<ExportedPostings> {
         let mut answer = fixtures::exported();
@@ -79,7 +104,10 @@ impl Backend for Fake {
             .retain(|id, _| lookup.posting_ids.contains(id));
         ready(answer)
     }
-    fn exports(&self, _: Option<u64>, _: Option<NaiveDate>) -> Fut<Vec<ExportSummary>> {
+    fn exports(&self, search: ExportSearch) -> Fut<Vec<ExportSummary>> {
+        if search != ExportSearch::default() {
+            self.asked.borrow_mut().push(search);
+        }
         let list = self.exports.borrow().clone();
         ready(if list.is_empty() {
             fixtures::export_list()
@@ -105,8 +133,15 @@ impl Backend for Fake {
             sequence: 1,
         })
     }
-    fn journal(&self, _: u64, key: JournalKey) -> Fut<JournalDetail> {
+    fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
         let mut detail = fixtures::journal_detail();
+        if let Some(row) = detail_numbered(number)
+            .journals
+            .into_iter()
+            .find(|r| r.key == key)
+        {
+            detail.row.state = row.state;
+        }
         detail.row.key = key;
         ready(detail)
     }
@@ -221,6 +256,26 @@ async fn press(target: &Element, key: &str) {
     yew::scheduler::flush().await;
 }
 
+async fn press_shift_tab(target: &Element) {
+    let init = KeyboardEventInit::new();
+    init.set_key("Tab");
+    init.set_shift_key(true);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("a key");
+    target.dispatch_event(&event).expect("dispatched");
+    yew::scheduler::flush().await;
+}
+
+/// Focuses an element, then clicks it (as a pointer does).
+async fn focus_and_click(element: &Element) {
+    let _ = element
+        .dyn_ref::<HtmlElement>()
+        .expect("an HTML element")
+        .focus();
+    click(element).await;
+}
+
 async fn click(element: &Element) {
     element
         .dyn_ref::<HtmlElement>()
@@ -231,7 +286,13 @@ async fn click(element: &Element) {
 
 /// Mounts the page with a fake backend into a fresh host and waits until it has read everything.
 async fn mounted(fake: Rc<Fake>, token: &str) -> Element {
+    mounted_with_style(fake, token, "").await
+}
+
+/// [`mounted`], with the host element styled (a width, say).
+async fn mounted_with_style(fake: Rc<Fake>, token: &str, style: &str) -> Element {
     let host = document().create_element("div").expect("a div");
+    host.set_attribute("style", style).expect("styled");
     document()
         .body()
         .expect("a body")
@@ -268,6 +329,28 @@ async fn open_export(host: &Element, number: &str) {
     })
     .await;
 }
+
+/// The element with focus (inside shadow roots too).
+fn focused() -> Option<Element> {
+    let mut active = document().active_element()?;
+    while let Some(inner) = active.shadow_root().and_then(|s| s.active_element()) {
+        active = inner;
+    }
+    Some(active)
+}
+
+fn has_focus(element: &Element) -> bool {
+    focused().is_some_and(|f| f.is_same_node(Some(element)))
+}
+
+fn describe_focus() -> String {
+    focused().map_or_else(
+        || "nothing".into(),
+        |f| f.outer_html().chars().take(160).collect(),
+    )
+}
+
+const FOCUSABLE: &str = "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex='-1'])";
 
 // ---------------------------------------------------------------------------------------------
 // Checks.
@@ -310,13 +393,14 @@ async fn the_preview_shows_the_right_journals_and_problems_for_a_fixture_feed() 
     let journals = all(&host, "tbody.journal");
     assert_eq!(journals.len(), 3);
     let summaries: Vec<String> = journals.iter().map(|j| text(&all(j, "tr")[0])).collect();
+    // Days in the browser's locale (en-US in headless Chromium).
     assert!(
-        summaries[0].starts_with("2019-08-19Division 12"),
+        summaries[0].starts_with("8/19/2019Division 12"),
         "{summaries:?}"
     );
     assert!(summaries[0].contains("1,250.00") && summaries[0].ends_with("Ready"));
     assert!(summaries[1].contains("Division 2") && summaries[1].ends_with("Has problems"));
-    assert!(summaries[2].starts_with("2019-08-20Division 1"));
+    assert!(summaries[2].starts_with("8/20/2019Division 1"));
     let problems = all(&journals[1], "tr.problem");
     assert_eq!(problems.len(), 1);
     let problem = text(&problems[0]);
@@ -601,4 +685,369 @@ async fn the_element_mounts_in_a_shadow_root_and_takes_a_new_caller_token() {
     embedded.destroy();
     yew::scheduler::flush().await;
     assert!(find(&root, "h2").is_none(), "destroyed");
+}
+
+#[wasm_bindgen_test]
+async fn the_lookup_keeps_focus_inside_closes_on_esc_and_gives_focus_back() {
+    let host = mounted(Rc::new(Fake::default()), "").await;
+    // Focus starts in the number field, Tab wraps at both ends, Esc gives it back.
+    let search = get(&host, "button[name='lookup']");
+    focus_and_click(&search).await;
+    wait_for("the past exports", || {
+        all(&host, "table.lookup tbody tr").len() == 4
+    })
+    .await;
+    assert!(
+        has_focus(&get(&host, "input[name='lookup-number']")),
+        "{}",
+        describe_focus()
+    );
+    let dialog = get(&host, "[role='dialog']");
+    let inside = all(&dialog, FOCUSABLE);
+    let (first, last) = (&inside[0], &inside[inside.len() - 1]);
+    let _ = last.dyn_ref::<HtmlElement>().unwrap().focus();
+    press(last, "Tab").await;
+    assert!(
+        has_focus(first),
+        "Tab on the last wraps to the first: {}",
+        describe_focus()
+    );
+    press_shift_tab(first).await;
+    assert!(
+        has_focus(last),
+        "Shift+Tab on the first wraps to the last: {}",
+        describe_focus()
+    );
+    press(&dialog, "Escape").await;
+    assert!(
+        find(&host, "[role='dialog']").is_none(),
+        "Esc closes the lookup"
+    );
+    assert!(has_focus(&search), "back on Search…: {}", describe_focus());
+}
+
+#[wasm_bindgen_test]
+async fn the_popup_gives_focus_back_from_the_void_step_the_journal_and_itself() {
+    let host = mounted(Rc::new(Fake::default()), "").await;
+    // Opened from the lookup: the popup gives focus back to Search… (the lookup is gone).
+    let search = get(&host, "button[name='lookup']");
+    focus_and_click(&search).await;
+    wait_for("the past exports again", || {
+        all(&host, "table.lookup tbody tr").len() == 4
+    })
+    .await;
+    type_into(&input(&host, "lookup-number"), "12").await;
+    press(&input(&host, "lookup-number"), "Enter").await;
+    wait_for("export 12's popup", || {
+        find(&host, "[role='dialog'] table.export-list").is_some()
+    })
+    .await;
+
+    // A journal's detail: focus on Back; Esc returns to the list with focus on its row.
+    let failed = get(&host, "table.export-list tr.state-failed");
+    let key = failed.get_attribute("data-key").expect("a key");
+    focus_and_click(&failed).await;
+    wait_for("the failed journal's detail", || {
+        find(&host, "button[name='void']").is_some()
+    })
+    .await;
+    assert!(has_focus(&button(&host, "back")), "{}", describe_focus());
+
+    // The void step: reason, confirmation, and Esc cancels it with focus back on "Void…".
+    focus_and_click(&button(&host, "void")).await;
+    assert!(
+        has_focus(&input(&host, "void-reason")),
+        "{}",
+        describe_focus()
+    );
+    type_into(&input(&host, "void-reason"), "Keyed by hand").await;
+    focus_and_click(&button(&host, "void-next")).await;
+    assert!(
+        has_focus(&button(&host, "void-confirm")),
+        "{}",
+        describe_focus()
+    );
+    press(&button(&host, "void-confirm"), "Escape").await;
+    assert!(
+        find(&host, "input[name='void-reason']").is_none(),
+        "Esc cancels the void"
+    );
+    assert!(
+        find(&host, "[role='dialog']").is_some(),
+        "…and only the void"
+    );
+    assert!(has_focus(&button(&host, "void")), "{}", describe_focus());
+
+    press(&button(&host, "void"), "Escape").await;
+    wait_for("the list again", || {
+        find(&host, "table.export-list").is_some()
+    })
+    .await;
+    let row = get(&host, &format!("table.export-list tr[data-key='{key}']"));
+    assert!(
+        has_focus(&row),
+        "back on the journal's row: {}",
+        describe_focus()
+    );
+
+    press(&row, "Escape").await;
+    assert!(
+        find(&host, "[role='dialog']").is_none(),
+        "Esc closes the popup"
+    );
+    assert!(has_focus(&search), "back on Search…: {}", describe_focus());
+}
+
+#[wasm_bindgen_test]
+async fn the_popup_opened_with_open_gives_focus_back_to_it_when_closed() {
+    let host = mounted(Rc::new(Fake::default()), "").await;
+    // Opened with "Open": the close button gives focus back to it.
+    type_into(&input(&host, "export-number"), "11").await;
+    let open = get(&host, "button[name='open-export']");
+    focus_and_click(&open).await;
+    wait_for("export 11's popup", || {
+        find(&host, "[role='dialog'] table.export-list").is_some()
+    })
+    .await;
+    assert!(
+        get(&host, "[role='dialog']").contains(focused().as_ref().map(JsCast::unchecked_ref)),
+        "focus moved into the popup: {}",
+        describe_focus()
+    );
+    click(&get(&host, "button[name='close-dialog']")).await;
+    assert!(find(&host, "[role='dialog']").is_none());
+    assert!(has_focus(&open), "back on Open: {}", describe_focus());
+}
+
+#[wasm_bindgen_test]
+async fn the_lookup_finds_exports_by_days_and_asks_the_proxy_about_them() {
+    let fake = Rc::new(Fake::default());
+    let host = mounted(Rc::clone(&fake), "").await;
+    click(&button(&host, "lookup")).await;
+    wait_for("the past exports", || {
+        all(&host, "table.lookup tbody tr").len() == 4
+    })
+    .await;
+    let numbers = || -> Vec<String> {
+        all(&host, "table.lookup tbody tr")
+            .iter()
+            .filter_map(|r| r.get_attribute("data-number"))
+            .collect()
+    };
+    type_into(&input(&host, "lookup-from"), "2019-08-10").await;
+    type_into(&input(&host, "lookup-to"), "2019-08-10").await;
+    assert_eq!(numbers(), vec!["10", "9"], "synced from or made on 10 Aug");
+    let day = NaiveDate::from_ymd_opt(2019, 8, 10);
+    assert_eq!(
+        fake.asked.borrow().last().map(|s| (s.from, s.to)),
+        Some((day, day)),
+        "the days are asked of the proxy too"
+    );
+    type_into(&input(&host, "lookup-to"), "2019-08-11").await;
+    assert_eq!(numbers(), vec!["11", "10", "9"]);
+    assert_eq!(
+        fake.asked.borrow().last().map(ExportSearch::query),
+        Some("?from=2019-08-10&to=2019-08-11".to_owned())
+    );
+    let row = get(&host, "table.lookup tr[data-number='9']");
+    assert!(
+        text(&row).contains("Dana") && text(&row).contains("Exported"),
+        "{}",
+        text(&row)
+    );
+
+    // The keyboard: down twice, Enter opens export 9.
+    let to = input(&host, "lookup-to");
+    press(&to, "ArrowDown").await;
+    press(&to, "ArrowDown").await;
+    let active = get(&host, "table.lookup tr[aria-selected='true']");
+    assert_eq!(active.get_attribute("data-number").as_deref(), Some("9"));
+    press(&to, "Enter").await;
+    wait_for("export 9's popup", || {
+        find(&host, "[role='dialog'] table.export-list").is_some()
+    })
+    .await;
+    assert!(text(&get(&host, "[role='dialog'] h3")).contains("#9"));
+}
+
+#[wasm_bindgen_test]
+async fn the_mapping_screen_shows_who_changed_it_when() {
+    let fake = Rc::new(Fake::default());
+    *fake.history.borrow_mut() = vec![
+        MappingHistoryEntry {
+            version: 3,
+            settings: fixtures::mapping().settings,
+            changed_by: "Dana".into(),
+            changed_at: chrono::DateTime::from_timestamp(1_566_000_000, 0).unwrap(),
+        },
+        MappingHistoryEntry {
+            version: 2,
+            settings: fixtures::mapping().settings,
+            changed_by: "Lee Park".into(),
+            changed_at: chrono::DateTime::from_timestamp(1_565_000_000, 0).unwrap(),
+        },
+    ];
+    let host = mounted(Rc::clone(&fake), ADMIN_TOKEN).await;
+    previewed(&host).await;
+    let mapping = get(&host, "button[name='mapping']");
+    focus_and_click(&mapping).await;
+    wait_for("the mapping's history", || {
+        all(&host, ".mapping-history li").len() == 2
+    })
+    .await;
+    assert!(
+        has_focus(&get(&host, "h3.mapping-title")),
+        "{}",
+        describe_focus()
+    );
+    let items: Vec<String> = all(&host, ".mapping-history li").iter().map(text).collect();
+    assert!(
+        items[0].starts_with("Version 3 · ") && items[0].ends_with(" · Dana"),
+        "{items:?}"
+    );
+    assert!(
+        items[1].starts_with("Version 2 · ") && items[1].ends_with(" · Lee Park"),
+        "{items:?}"
+    );
+    assert!(items[0].contains("2019"), "when: {items:?}");
+
+    // A save adds the new version at the top.
+    let row = get(
+        &host,
+        "table.map tr[data-account='4100'][data-division='2']",
+    );
+    choose(&get(&row, "select"), "4000").await;
+    // Esc does not throw away unsaved changes.
+    press(&get(&host, "section.mapping"), "Escape").await;
+    assert!(
+        find(&host, "section.mapping").is_some(),
+        "unsaved changes keep the screen open"
+    );
+    click(&button(&host, "save-mapping")).await;
+    wait_for("the new version in the history", || {
+        all(&host, ".mapping-history li").len() == 3
+    })
+    .await;
+    let newest = text(&all(&host, ".mapping-history li")[0]);
+    assert!(
+        newest.starts_with("Version 4 · ") && newest.ends_with(" · Dana"),
+        "{newest}"
+    );
+
+    // Saved: Esc goes back to the preview, with focus on the Mapping button.
+    press(&get(&host, "section.mapping"), "Escape").await;
+    wait_for("the preview again", || {
+        find(&host, "section.mapping").is_none()
+    })
+    .await;
+    assert!(
+        has_focus(&get(&host, "button[name='mapping']")),
+        "{}",
+        describe_focus()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn at_tablet_width_nothing_overflows_and_touch_targets_are_40px() {
+    let host = mounted_with_style(Rc::new(Fake::default()), ADMIN_TOKEN, "width: 768px").await;
+    previewed(&host).await;
+    let root = get(&host, ".srm-xero-post-journals");
+    let fits = |what: &str, el: &Element| {
+        assert!(
+            el.scroll_width() <= el.client_width(),
+            "{what} overflows: scrollWidth {} > clientWidth {}",
+            el.scroll_width(),
+            el.client_width()
+        );
+    };
+    let tall_enough = |within: &Element| {
+        let buttons: Vec<HtmlElement> = all(within, "button")
+            .into_iter()
+            .filter_map(|b| b.dyn_into::<HtmlElement>().ok())
+            .filter(|b| b.offset_width() > 0)
+            .collect();
+        assert_ne!(buttons.len(), 0, "buttons to measure");
+        for b in buttons {
+            let height = b.offset_height();
+            assert!(height >= 40, "{} is {height}px tall", b.outer_html());
+        }
+    };
+    assert_eq!(host.client_width(), 768);
+    fits("the host", &host);
+    fits("the component", &root);
+    tall_enough(&root);
+    let wrap = get(&host, ".preview .table-wrap");
+    assert!(
+        wrap.scroll_width() >= wrap.client_width(),
+        "the journals table sits in its scrolling container"
+    );
+
+    // The mapping screen and the popup too; the popup still covers the window.
+    click(&button(&host, "mapping")).await;
+    fits("the mapping screen", &root);
+    tall_enough(&get(&host, "section.mapping"));
+    click(&button(&host, "close-mapping")).await;
+    open_export(&host, "12").await;
+    let dialog = get(&host, "[role='dialog']");
+    fits("the popup", &dialog);
+    tall_enough(&dialog);
+    let backdrop = get(&host, ".backdrop")
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .offset_width();
+    // The backdrop is fixed to the window (the element's container query does not contain it).
+    let window_width = document()
+        .document_element()
+        .expect("<html>")
+        .client_width();
+    assert_eq!(backdrop, window_width, "the backdrop covers the window");
+
+    // At SRM's desktop width the compact layout stays.
+    let wide = mounted_with_style(Rc::new(Fake::default()), "", "width: 1280px").await;
+    let preview = button(&wide, "preview").offset_height();
+    assert!(preview < 40, "desktop buttons stay compact ({preview}px)");
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_caller_token_says_so_and_asks_the_host_page_for_a_new_one() {
+    use wasm_bindgen::closure::Closure;
+
+    let targets: Rc<RefCell<Vec<web_sys::EventTarget>>> = Rc::default();
+    let listener = {
+        let targets = Rc::clone(&targets);
+        Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+            targets.borrow_mut().extend(e.target());
+        })
+    };
+    let body = document().body().expect("a body");
+    body.add_event_listener_with_callback(
+        srm_xero_frontend::app::TOKEN_EXPIRED_EVENT,
+        listener.as_ref().unchecked_ref(),
+    )
+    .expect("listening");
+    let fake = Fake {
+        token_refused: true,
+        ..Fake::default()
+    };
+    let host = mounted(Rc::new(fake), "").await;
+    wait_for("the token-expired notice", || {
+        find(&host, ".connection .notice").is_some()
+    })
+    .await;
+    let notice = text(&get(&host, ".connection .notice"));
+    assert!(notice.contains("ask SRM for a new one"), "{notice}");
+    let ours = targets
+        .borrow()
+        .iter()
+        .filter(|t| {
+            t.dyn_ref::<web_sys::Node>()
+                .is_some_and(|n| host.contains(Some(n)))
+        })
+        .count();
+    assert!(ours >= 1, "the host page was asked for a new token");
+    body.remove_event_listener_with_callback(
+        srm_xero_frontend::app::TOKEN_EXPIRED_EVENT,
+        listener.as_ref().unchecked_ref(),
+    )
+    .expect("removed");
 }

@@ -1,12 +1,15 @@
-//! The benchmark driver `cargo xtask bench` runs (twice at once, in separate processes, so each
-//! peak-RSS figure is its own). Prints `bench key=value` lines that xtask turns into BENCHMARKS.md.
+//! The benchmark driver `cargo xtask bench` runs (twice at once, in separate processes).
+//! Prints `bench key=value` lines that xtask turns into BENCHMARKS.md.
 //!
-//! - `bench export --journals N --batch B [--quick] [--pollers P]`: the real proxy (its library,
-//!   `serve_on`, in this process) posting an N-journal export, B journals a call, into the Xero
-//!   simulator (in this process too) with Xero's limits: 5 in flight, 60 calls a minute, 5,000 a
-//!   day, in real time. `--quick` multiplies the minute and day limits (and the proxy's pacer) by
-//!   ten. P concurrent pollers read `GET /api/exports/{n}/progress` while it runs. Checks every
-//!   journal is in the simulator exactly once.
+//! - `bench export --journals N --batch B [--quick] [--pollers P]`: the Xero simulator (in this
+//!   process) with Xero's limits — 5 in flight, 60 calls a minute, 5,000 a day, in real time — and
+//!   the real proxy in a child process of its own (`bench proxy …`, this program again), posting
+//!   an N-journal export B journals a call. `--quick` multiplies the minute and day limits (and
+//!   the proxy's pacer) by ten. P concurrent pollers read `GET /api/exports/{n}/progress` while
+//!   it runs. Checks every journal is in the simulator exactly once, counts the 429s Xero sent by
+//!   their problem, and reads the proxy process's peak RSS (`VmHWM` in `/proc/<pid>/status`).
+//! - `bench proxy …`: only the proxy (its library, `serve_on`), as `bench export` starts it;
+//!   stops when its standard input closes. `BENCH_WRAP=heaptrack` runs it under a profiler.
 //! - `bench render --dist DIR`: the component's release bundle served by the proxy, opened in
 //!   headless Chromium; the time from navigation start to the first content in the element's
 //!   shadow root (`performance.now()`, polled in the page every millisecond).
@@ -15,16 +18,20 @@
 #[allow(unused_imports)]
 mod common;
 
+use std::collections::BTreeMap;
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::exports::{export_all, in_xero, puts};
 use srm_xero_proxy::Options;
+use srm_xero_proxy::config::{Config, DEFAULT_SCOPES, TokenKey, XeroSettings};
 use srm_xero_proxy::worker::WorkerSettings;
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
-use srm_xero_tests::sim::{AppRegistration, Limits, SimClock, Simulator};
+use srm_xero_tests::sim::{AppRegistration, Limits, SimClock, SimHandle, Simulator};
 
 /// The tests' start time: the demo organisation's lock date (relative to it) is before the G/L.
 const BENCH_START: &str = "2019-08-20T09:00:00Z";
@@ -42,6 +49,7 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let result = match args.first().map(String::as_str) {
         Some("export") => parse_export(&args[1..]).map(|a| runtime.block_on(export(&a))),
+        Some("proxy") => ProxyArgs::parse(&args[1..]).map(|a| runtime.block_on(proxy(a))),
         Some("render") => match args.get(1..3) {
             Some([flag, dir]) if flag == "--dist" => {
                 runtime.block_on(render(Path::new(dir)));
@@ -49,7 +57,7 @@ fn main() -> std::process::ExitCode {
             }
             _ => Err("usage: bench render --dist DIR".to_owned()),
         },
-        _ => Err("usage: bench export|render …".to_owned()),
+        _ => Err("usage: bench export|proxy|render …".to_owned()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -87,50 +95,211 @@ fn parse_export(args: &[String]) -> Result<ExportArgs, String> {
     Ok(out)
 }
 
-/// The proxy with a body limit for a big G/L, against a simulator that follows real time.
-async fn spawn(limits: Limits, worker: WorkerSettings, dist: Option<&Path>) -> TestApp {
+/// What `bench proxy` needs: where to listen, the simulator's URLs, the clock and the worker.
+#[derive(Debug, Default)]
+struct ProxyArgs {
+    fields: BTreeMap<String, String>,
+}
+
+impl ProxyArgs {
+    const KEYS: [&str; 9] = [
+        "--bind",
+        "--data",
+        "--client-id",
+        "--login-url",
+        "--identity-url",
+        "--api-url",
+        "--clock-offset-ms",
+        "--per-window",
+        "--batch",
+    ];
+
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut fields = BTreeMap::new();
+        for pair in args.chunks(2) {
+            match pair {
+                [key, value] if Self::KEYS.contains(&key.as_str()) => {
+                    fields.insert(key.clone(), value.clone());
+                }
+                _ => return Err(format!("bench proxy: bad arguments {pair:?}")),
+            }
+        }
+        if let Some(missing) = Self::KEYS.iter().find(|k| !fields.contains_key(**k)) {
+            return Err(format!("bench proxy: {missing} is needed"));
+        }
+        Ok(ProxyArgs { fields })
+    }
+
+    fn get(&self, key: &str) -> &str {
+        &self.fields[key]
+    }
+
+    fn number<T: std::str::FromStr>(&self, key: &str) -> T {
+        self.get(key)
+            .parse()
+            .unwrap_or_else(|_| panic!("{key} is not a number"))
+    }
+}
+
+/// The worker as the benchmark runs it: Xero's limits (×10 with `--quick`), `batch` a call.
+fn worker(quick: bool, batch: usize) -> WorkerSettings {
+    WorkerSettings {
+        per_window: if quick { 600 } else { 60 },
+        batch_size: batch,
+        ..WorkerSettings::default()
+    }
+}
+
+/// Runs only the proxy, as a deployment would (the simulator is elsewhere), until stdin closes.
+async fn proxy(args: ProxyArgs) {
+    let listener = tokio::net::TcpListener::bind(args.get("--bind"))
+        .await
+        .expect("the benchmark's port is free");
+    let dist = tempfile::tempdir().unwrap();
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: PathBuf::from(args.get("--data")),
+        public_url: None,
+        allowed_origins: vec![common::ALLOWED_ORIGIN.to_owned()],
+        caller_secret: common::CALLER_SECRET.into(),
+        token_key: TokenKey::new([42; 32]),
+        xero: XeroSettings {
+            client_id: args.get("--client-id").to_owned(),
+            client_secret: common::CLIENT_SECRET.into(),
+            scopes: DEFAULT_SCOPES.split(' ').map(String::from).collect(),
+            login_url: args.get("--login-url").to_owned(),
+            identity_url: args.get("--identity-url").to_owned(),
+            api_url: args.get("--api-url").to_owned(),
+        },
+        dist_dir: dist.path().to_path_buf(),
+        body_limit: 64 * 1024 * 1024,
+        demo: false,
+    };
+    let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));
+    let options = Options {
+        clock: Arc::new(move || chrono::Utc::now() + offset),
+        maintenance_every: None,
+        worker: WorkerSettings {
+            per_window: args.number("--per-window"),
+            batch_size: args.number("--batch"),
+            ..WorkerSettings::default()
+        },
+        ..Options::default()
+    };
+    let app = srm_xero_proxy::serve_on(listener, config, options).expect("the proxy starts");
+    println!("bench proxy listening on {}", app.url());
+    // Serves until the benchmark closes our stdin (or goes away).
+    let _ =
+        tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink()))
+            .await;
+    let _ = app.shutdown().await;
+}
+
+/// The proxy in its own process (this program, `bench proxy`), and its URL.
+fn spawn_proxy(
+    sim: &SimHandle,
+    addr: std::net::SocketAddr,
+    data: &Path,
+    offset: chrono::TimeDelta,
+    worker: WorkerSettings,
+) -> (Child, String) {
+    let urls = sim.urls();
+    let exe = std::env::current_exe().unwrap();
+    // `BENCH_WRAP=heaptrack` (or any wrapper) profiles the proxy's process.
+    let mut command = match std::env::var_os("BENCH_WRAP") {
+        Some(wrapper) => {
+            let mut c = Command::new(wrapper);
+            c.arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let mut child = command
+        .arg("proxy")
+        .args(["--bind", &addr.to_string()])
+        .arg("--data")
+        .arg(data)
+        .args(["--client-id", &sim.app().client_id])
+        .args(["--login-url", &urls.login])
+        .args(["--identity-url", &urls.identity])
+        .args(["--api-url", &urls.api])
+        .args(["--clock-offset-ms", &offset.num_milliseconds().to_string()])
+        .args(["--per-window", &worker.per_window.to_string()])
+        .args(["--batch", &worker.batch_size.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the proxy process starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .find_map(|line| {
+            line.ok()?
+                .strip_prefix("bench proxy listening on ")
+                .map(str::to_owned)
+        })
+        .expect("the proxy says where it listens");
+    (child, url)
+}
+
+/// A simulator that follows real time from [`BENCH_START`], and the offset from now to it.
+async fn simulator(
+    limits: Limits,
+    redirect: &std::net::SocketAddr,
+) -> (SimHandle, chrono::TimeDelta) {
     let clock = SimClock::real();
     let start = chrono::DateTime::parse_from_rfc3339(BENCH_START).unwrap();
-    clock.shift(start.with_timezone(&chrono::Utc) - chrono::Utc::now());
-    let data = tempfile::tempdir().unwrap();
-    let stub = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let offset = start.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    clock.shift(offset);
     let sim = Simulator::new()
         .clock(clock)
         .auto_approve(true)
         .limits(limits)
         .app(AppRegistration {
             client_secret: common::CLIENT_SECRET.into(),
-            redirect_uris: vec![format!("http://{addr}/auth/xero/callback")],
+            redirect_uris: vec![format!("http://{redirect}/auth/xero/callback")],
             ..AppRegistration::default()
         })
         .start()
         .await
         .unwrap();
-    let mut config = common::config(&sim, data.path(), dist.unwrap_or(stub.path()));
+    (sim, offset)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The proxy in this process, with a body limit for a big G/L (for `render`).
+async fn spawn_here(dist: &Path) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (sim, _) = simulator(Limits::default(), &addr).await;
+    let data = tempfile::tempdir().unwrap();
+    let stub = tempfile::tempdir().unwrap();
+    let mut config = common::config(&sim, data.path(), dist);
     config.body_limit = 64 * 1024 * 1024;
     let sim_clock = sim.clock();
     let options = Options {
         clock: Arc::new(move || sim_clock.now()),
         maintenance_every: None,
-        worker,
         ..Options::default()
     };
     let app = srm_xero_proxy::serve_on(listener, config, options).unwrap();
     TestApp {
-        worker,
+        worker: WorkerSettings::default(),
         app: Some(app),
+        remote: None,
         sim,
         data,
         dist: stub,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        http: client(),
     }
 }
 
+#[allow(clippy::too_many_lines)] // One measurement, read top to bottom.
 async fn export(args: &ExportArgs) {
     let scale = if args.quick { 10 } else { 1 };
     let limits = Limits {
@@ -138,20 +307,34 @@ async fn export(args: &ExportArgs) {
         per_day: 5_000 * scale,
         ..Limits::default()
     };
-    let worker = WorkerSettings {
-        in_flight: 3,
-        per_window: 60 * scale as usize,
-        batch_size: args.batch,
-        ..WorkerSettings::default()
-    };
-    let app = Arc::new(spawn(limits, worker, None).await);
+    let worker = worker(args.quick, args.batch);
+    // A free port for the proxy, known before the simulator registers its redirect URI.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let (sim, offset) = simulator(limits, &addr).await;
+    let data = tempfile::tempdir().unwrap();
+    let (mut proxy, url) = spawn_proxy(&sim, addr, data.path(), offset, worker);
+    let pid = proxy.id();
+    let app = Arc::new(TestApp {
+        worker,
+        app: None,
+        remote: Some(url),
+        sim,
+        data,
+        dist: tempfile::tempdir().unwrap(),
+        http: client(),
+    });
     app.connect_to(ACME_TENANT_ID).await;
     let postings = common::exports::gl("GL-", args.journals);
-    let rss_before = status_kb("VmRSS");
+    let rss_before = status_kb(pid, "VmRSS");
 
     let started = Instant::now();
     let (number, journals) = export_all(&app, &postings).await;
+    drop(postings);
     let accepted = started.elapsed();
+    // The peak so far is Accept's (the rest is sending the journals).
+    let hwm_accept = status_kb(pid, "VmHWM");
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let pollers: Vec<_> = (0..args.pollers)
         .map(|_| {
@@ -197,6 +380,10 @@ async fn export(args: &ExportArgs) {
         latencies.extend(poller.await.unwrap());
     }
     latencies.sort();
+    let hwm = status_kb(pid, "VmHWM");
+    // Closing its stdin stops the proxy.
+    drop(proxy.stdin.take());
+    let _ = proxy.wait();
 
     let stored = in_xero(&app);
     let once = journals
@@ -208,6 +395,28 @@ async fn export(args: &ExportArgs) {
     let rejected = calls
         .len()
         .saturating_sub(journals.len().div_ceil(args.batch.clamp(1, 50)));
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    let accounting = app
+        .sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.path.starts_with("/api.xro/2.0/"))
+        .collect::<Vec<_>>();
+    for call in accounting.iter().filter(|c| c.status == Some(429)) {
+        let problem = call.rate_limit_problem.clone().unwrap_or_default();
+        *refused
+            .entry(format!("{} {problem}", call.method))
+            .or_default() += 1;
+    }
+    let refused_text = if refused.is_empty() {
+        "none".to_owned()
+    } else {
+        refused
+            .iter()
+            .map(|(what, n)| format!("{n}:{}", what.replace(' ', "/")))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let pct = |p: usize| {
         latencies
             .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
@@ -215,27 +424,31 @@ async fn export(args: &ExportArgs) {
     };
     println!(
         "bench export journals={} batch={} quick={} posted={} once={once} exactly_once={} \
-         puts={} retried_puts={rejected} accept_s={:.2} elapsed_s={:.2} polls={} poll_p50_ms={:.2} \
-         poll_p99_ms={:.2} rss_before_kb={} hwm_kb={}",
+         puts={} retried_puts={rejected} accounting_calls={} refused_429={} refused_by={refused_text} \
+         accept_s={:.2} elapsed_s={:.2} polls={} poll_p50_ms={:.2} \
+         poll_p99_ms={:.2} rss_before_kb={} hwm_accept_kb={} hwm_kb={}",
         journals.len(),
         args.batch,
         args.quick,
         settled.counts.posted,
         once == journals.len() && stored.values().map(Vec::len).sum::<usize>() == journals.len(),
         calls.len(),
+        accounting.len(),
+        refused.values().sum::<usize>(),
         accepted.as_secs_f64(),
         elapsed.as_secs_f64(),
         latencies.len(),
         pct(50),
         pct(99),
         rss_before.unwrap_or(0),
-        status_kb("VmHWM").unwrap_or(0),
+        hwm_accept.unwrap_or(0),
+        hwm.unwrap_or(0),
     );
 }
 
-/// A `Vm…:   1234 kB` line of /proc/self/status.
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A `Vm…:   1234 kB` line of /proc/<pid>/status.
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
@@ -256,12 +469,7 @@ async fn render(dist: &Path) {
     let index = std::fs::read_to_string(dist.join("index.html")).unwrap();
     let page = index.replacen("<head>", &format!("<head>{PROBE}"), 1);
     std::fs::write(served.path().join("bench.html"), page).unwrap();
-    let app = spawn(
-        Limits::default(),
-        WorkerSettings::default(),
-        Some(served.path()),
-    )
-    .await;
+    let app = spawn_here(served.path()).await;
 
     let browser = srm_xero_tests::browser::Browser::launch().await;
     let mut runs = Vec::new();

@@ -14,6 +14,11 @@ pub const FILE_NAME: &str = "srm-xero.sqlite3";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/0001_initial.sql")),
     (2, "exports", include_str!("../migrations/0002_exports.sql")),
+    (
+        3,
+        "connection attempts",
+        include_str!("../migrations/0003_connection_attempts.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

@@ -38,9 +38,15 @@ pub enum AppError {
     /// Nothing there.
     #[error("{0}")]
     NotFound(String),
-    /// The state does not allow it now (stale version, not connected, …).
+    /// The state does not allow it now (a stale version, a posting already exported, …).
     #[error("{0}")]
     Conflict(String),
+    /// No Xero organisation is connected (a 409 with its own code, so the page can say so).
+    #[error("{0}")]
+    NotConnected(String),
+    /// Xero refused the stored tokens: an admin must connect again (a 409 with its own code).
+    #[error("{0}")]
+    ReconnectNeeded(String),
     /// The body is larger than the limit.
     #[error("the request body is larger than this proxy accepts")]
     PayloadTooLarge,
@@ -68,6 +74,8 @@ impl AppError {
             }
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::NotConnected(_) => (StatusCode::CONFLICT, "not_connected"),
+            AppError::ReconnectNeeded(_) => (StatusCode::CONFLICT, "reconnect_needed"),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::XeroUnavailable(_) => (StatusCode::BAD_GATEWAY, "xero_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -104,11 +112,11 @@ impl From<rusqlite::Error> for AppError {
 impl From<XeroError> for AppError {
     fn from(e: XeroError) -> Self {
         match e {
-            XeroError::ReconnectNeeded => AppError::Conflict(
+            XeroError::ReconnectNeeded => AppError::ReconnectNeeded(
                 "Xero refused the connection's tokens: an admin must connect to Xero again".into(),
             ),
             XeroError::NotConnected => {
-                AppError::Conflict("not connected to Xero: an admin must connect first".into())
+                AppError::NotConnected("not connected to Xero: an admin must connect first".into())
             }
             other => AppError::XeroUnavailable(format!("Xero: {other}")),
         }

@@ -48,8 +48,9 @@ fn replan(
     if wanted.is_empty() {
         return Err(AppError::Invalid("no journals were accepted".into()));
     }
-    let unique: HashSet<&JournalKey> = wanted.iter().collect();
-    if unique.len() != wanted.len() {
+    let position: HashMap<&JournalKey, usize> =
+        wanted.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    if position.len() != wanted.len() {
         return Err(AppError::Invalid("a journal is named twice".into()));
     }
     let live = write::live_exports(conn, postings.iter().map(|p| p.id.as_str()))?;
@@ -63,23 +64,15 @@ fn replan(
             reference,
         })
     };
-    let current = request(&live);
-    let mut by_key: HashMap<&JournalKey, &PlannedJournal> =
-        current.journals.iter().map(|j| (&j.key, j)).collect();
-    let mut chosen = Vec::new();
-    let mut problems = Vec::new();
-    let mut missing = Vec::new();
-    for key in wanted {
-        match by_key.remove(key) {
-            Some(journal) if journal.is_postable() => chosen.push(journal.clone()),
-            Some(journal) => problems.push(JournalProblems {
-                key: key.clone(),
-                problems: journal.problems.clone(),
-            }),
-            None => missing.push(key),
-        }
-    }
-    if !missing.is_empty() {
+    // The wanted journals are kept in the plan's own list, put in the order accepted, not
+    // copied: an export can hold 10,000, and Accept's memory is the proxy's peak.
+    let mut journals = request(&live).journals;
+    journals.retain(|j| position.contains_key(&j.key));
+    journals.sort_unstable_by_key(|j| position[&j.key]);
+    drop(position);
+    if journals.len() < wanted.len() {
+        let found: HashSet<&JournalKey> = journals.iter().map(|j| &j.key).collect();
+        let missing: Vec<&JournalKey> = wanted.iter().filter(|k| !found.contains(k)).collect();
         // Planned without the ledger's exported set, a missing key may be a journal whose
         // postings another export already holds: that is a conflict, not bad input.
         let everything = request(&HashMap::new());
@@ -106,7 +99,15 @@ fn replan(
             names.join(", ")
         )));
     }
-    if !problems.is_empty() {
+    if !journals.iter().all(PlannedJournal::is_postable) {
+        let problems: Vec<JournalProblems> = journals
+            .into_iter()
+            .filter(|j| !j.is_postable())
+            .map(|j| JournalProblems {
+                key: j.key,
+                problems: j.problems,
+            })
+            .collect();
         return Err(AppError::InvalidJournals {
             message: format!(
                 "{} of the accepted journals cannot be posted as they are",
@@ -115,7 +116,7 @@ fn replan(
             journals: problems,
         });
     }
-    Ok(Replanned { journals: chosen })
+    Ok(Replanned { journals })
 }
 
 /// The reference data to check against, with the lock dates re-read from Xero through the
@@ -125,7 +126,8 @@ fn replan(
 async fn reference_for_export(
     state: &AppState,
 ) -> Result<srm_xero_shared::ReferenceData, AppError> {
-    let paced = tokio::time::timeout(LOCK_DATE_WAIT, state.hub().pacer().slot(state)).await;
+    // The read counts itself in the pacer as it goes (`reference`); here it only waits for room.
+    let paced = tokio::time::timeout(LOCK_DATE_WAIT, state.hub().pacer().room(state)).await;
     let snapshot = if paced.is_ok() {
         crate::reference::for_export(state).await?
     } else {
@@ -160,20 +162,21 @@ pub async fn create(
                 &settings,
                 &reference,
             )?;
-            let used: HashSet<&str> = replanned
-                .journals
-                .iter()
-                .flat_map(|j| j.postings.iter().map(String::as_str))
-                .collect();
-            let postings: Vec<Posting> = request
-                .postings
-                .iter()
-                .filter(|p| used.contains(p.id.as_str()))
-                .cloned()
-                .collect();
+            let postings: Vec<Posting> = {
+                let used: HashSet<&str> = replanned
+                    .journals
+                    .iter()
+                    .flat_map(|j| j.postings.iter().map(String::as_str))
+                    .collect();
+                request
+                    .postings
+                    .into_iter()
+                    .filter(|p| used.contains(p.id.as_str()))
+                    .collect()
+            };
             write::create(
                 &tx,
-                &NewExportRow {
+                NewExportRow {
                     number,
                     from: request.from,
                     by: Actor {
@@ -181,8 +184,8 @@ pub async fn create(
                         sub: &caller.sub,
                     },
                     at: now,
-                    journals: &replanned.journals,
-                    postings: &postings,
+                    journals: replanned.journals,
+                    postings,
                 },
             )?;
             Ok::<_, AppError>(number)
@@ -225,6 +228,7 @@ pub async fn retry(
             )?;
             write::retry(
                 conn,
+                state.hub().tally(),
                 number,
                 &replanned.journals,
                 &request.postings,
@@ -261,6 +265,7 @@ pub fn void(
     state.db().with(|c| {
         Ok(write::void(
             c,
+            state.hub().tally(),
             number,
             key.as_str(),
             Actor {
@@ -275,18 +280,20 @@ pub fn void(
     Ok(())
 }
 
-/// Where export `number` stands now.
+/// Where export `number` stands now (from the hub's tally: polls and events do not read the
+/// ledger).
 pub fn progress(state: &AppState, number: u64) -> Result<Progress, AppError> {
-    let summary = state
-        .db()
-        .with(|c| read::summary(c, number))?
+    let standing = state
+        .hub()
+        .tally()
+        .standing(state.db(), number)?
         .ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
-    let counts = summary.counts;
+    let counts = standing.counts;
     let remaining = u64::from(counts.pending + counts.posting);
-    let open = summary.status == ExportStatus::Open && remaining > 0;
+    let open = standing.status == ExportStatus::Open && remaining > 0;
     Ok(Progress {
         number,
-        status: summary.status,
+        status: standing.status,
         counts,
         waiting: if open { state.hub().waiting() } else { None },
         eta_seconds: state.hub().eta_seconds(state.now(), remaining),

@@ -98,6 +98,8 @@ async fn resource(
     let now = state.now();
     let since = cache.as_ref().map(|c| c.fetched_at);
     let path = format!("/api.xro/2.0/{name}");
+    // Xero counts this call in the tenant's minute: the worker's pacer must leave room for it.
+    state.hub().pacer().count(now);
     let fetched = state.xero().get(&path, access, Some(tenant), since).await?;
     let body = match (fetched, cache) {
         (Fetched::NotModified, Some(c)) => c.body,

@@ -170,6 +170,20 @@ async fn cors_answers_the_allowed_origin_only() {
             .get("access-control-allow-origin")
             .is_none()
     );
+    // The page's own requests (no preflight) are answered for its origin.
+    let from_srm = app
+        .http
+        .get(app.url("/api/mapping"))
+        .bearer_auth(app.clerk())
+        .header("origin", ALLOWED_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_srm.status(), StatusCode::OK);
+    assert_eq!(
+        from_srm.headers()["access-control-allow-origin"],
+        ALLOWED_ORIGIN
+    );
 }
 
 #[tokio::test]

@@ -25,36 +25,8 @@ async fn an_admin_connects_through_the_consent_page_and_chooses_between_two_orga
     );
     assert!(authorize.contains("state="), "{authorize}");
 
-    // Xero's consent page: both organisations listed, "Allow access" pressed.
-    let page = app
-        .http
-        .get(authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("Allow access"));
-    let request = page
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    let form = format!(
-        "request={request}&tenant={ACME_TENANT_ID}&tenant={ACME_TEST_TENANT_ID}&decision=allow"
-    );
-    let consent = app
-        .http
-        .post(format!("{}/identity/connect/consent", app.sim.urls().login))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    let callback = consent.headers()["location"].to_str().unwrap().to_owned();
+    // Xero's consent page: both organisations ticked, "Allow access" pressed.
+    let callback = allow_access(&app, authorize, &[ACME_TENANT_ID, ACME_TEST_TENANT_ID]).await;
     let page = app.follow_callback(&callback).await;
     assert!(page.contains("postMessage"), "{page}");
     assert!(page.contains(common::ALLOWED_ORIGIN), "{page}");
@@ -106,6 +78,70 @@ async fn an_admin_connects_through_the_consent_page_and_chooses_between_two_orga
     );
 }
 
+/// On Xero's consent page, ticks `tenants` and presses "Allow access"; answers the callback URL.
+async fn allow_access(app: &common::TestApp, authorize: &str, tenants: &[&str]) -> String {
+    let page = app
+        .http
+        .get(authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Allow access"), "{page}");
+    let request = page
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let mut form = format!("request={request}&decision=allow");
+    for tenant in tenants {
+        form.push_str("&tenant=");
+        form.push_str(tenant);
+    }
+    let consent = app
+        .http
+        .post(format!("{}/identity/connect/consent", app.sim.urls().login))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    consent.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn only_the_organisations_of_this_consent_are_offered() {
+    let app = spawn_with(simulator().auto_approve(false)).await;
+    // The same Xero user connected the test organisation to the app earlier.
+    app.sim
+        .issue_tokens("accounting.settings.read", &[ACME_TEST_TENANT_ID]);
+    let authorize = start_connecting(&app).await;
+    let callback = allow_access(&app, &authorize, &[ACME_TENANT_ID]).await;
+    let page = app.follow_callback(&callback).await;
+    assert!(
+        page.contains(&format!("Connected to {ACME_NAME}.")),
+        "{page}"
+    );
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "connected", "{status}");
+    assert_eq!(status["organisation"]["tenant_id"], ACME_TENANT_ID);
+    let listed = app
+        .sim
+        .calls()
+        .into_iter()
+        .find(|c| c.path.starts_with("/connections"))
+        .unwrap();
+    assert!(
+        listed.path.starts_with("/connections?authEventId="),
+        "{}",
+        listed.path
+    );
+}
+
 #[tokio::test]
 async fn a_callback_with_an_unknown_state_or_a_refusal_connects_nothing() {
     let app = spawn_app().await;
@@ -118,6 +154,100 @@ async fn a_callback_with_an_unknown_state_or_a_refusal_connects_nothing() {
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     assert!(
         page.text()
+            .await
+            .unwrap()
+            .contains("unknown or has expired")
+    );
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "disconnected");
+}
+
+/// Starts a connection as the admin; answers the authorize URL.
+async fn start_connecting(app: &common::TestApp) -> String {
+    let (status, start) = app
+        .call(Method::POST, "/api/connection/start", &app.admin(), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{start}");
+    start["authorize_url"].as_str().unwrap().to_owned()
+}
+
+/// The `state` parameter of an authorize URL.
+fn state_of(authorize: &str) -> String {
+    let url = reqwest::Url::parse(authorize).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pressing_cancel_on_xeros_page_connects_nothing_and_uses_up_the_attempt() {
+    let app = spawn_app().await;
+    let state = state_of(&start_connecting(&app).await);
+    let refused = app
+        .http
+        .get(app.url(&format!(
+            "/auth/xero/callback?error=access_denied&state={state}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Xero did not grant access (access_denied)"),
+        "{page}"
+    );
+    assert!(page.contains("\"ok\":false"), "{page}");
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "disconnected");
+    assert_eq!(app.token_calls("authorization_code"), 0);
+
+    // The same state cannot be used again, even with a code.
+    let again = app
+        .http
+        .get(app.url(&format!("/auth/xero/callback?code=abc&state={state}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("unknown or has expired")
+    );
+}
+
+#[tokio::test]
+async fn a_restart_while_the_admin_is_on_xeros_page_does_not_lose_the_attempt() {
+    let mut app = spawn_app().await;
+    let authorize = start_connecting(&app).await;
+    app.restart_in_place().await;
+    let redirect = app.http.get(&authorize).send().await.unwrap();
+    assert!(redirect.status().is_redirection(), "{}", redirect.status());
+    let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.follow_callback(&callback).await;
+    assert!(page.contains("\"ok\":true"), "{page}");
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_ne!(status["state"], "disconnected", "{status}");
+    assert_eq!(status["connected_by"], ADMIN_NAME);
+    // The new process exchanged the code with the verifier the old one stored.
+    assert_eq!(app.token_calls("authorization_code"), 1);
+}
+
+#[tokio::test]
+async fn an_attempt_older_than_fifteen_minutes_is_refused() {
+    let app = spawn_app().await;
+    let authorize = start_connecting(&app).await;
+    let redirect = app.http.get(&authorize).send().await.unwrap();
+    let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
+    app.advance_minutes(16);
+    let late = app.http.get(&callback).send().await.unwrap();
+    assert_eq!(late.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        late.text()
             .await
             .unwrap()
             .contains("unknown or has expired")
@@ -190,6 +320,7 @@ async fn a_refresh_answered_invalid_grant_puts_the_connection_into_reconnect_nee
     app.advance_minutes(61 * 24 * 60);
     let (code, body) = app.get("/api/reference", &app.clerk()).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"], "reconnect_needed");
     assert!(
         body["message"]
             .as_str()
@@ -252,10 +383,12 @@ async fn disconnecting_revokes_at_xero_and_deletes_the_connection() {
     assert_eq!(status["state"], "disconnected");
     let (code, body) = app.get("/api/reference", &app.clerk()).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
-    let (code, _) = app
+    assert_eq!(body["error"], "not_connected");
+    let (code, body) = app
         .call(Method::DELETE, "/api/connection", &app.admin(), None)
         .await;
     assert_eq!(code, StatusCode::CONFLICT);
+    assert_eq!(body["error"], "not_connected", "{body}");
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 mod common;
 
 use common::exports::{
-    accept, assert_each_once, export_all, gl, plan_like_the_component, progress, puts,
-    wait_progress, wait_settled,
+    accept, assert_each_once, export_all, export_holding_first_call, gl, plan_like_the_component,
+    progress, puts, wait_progress, wait_settled,
 };
 use common::{simulator, spawn_app, spawn_with_worker};
 use reqwest::{Method, StatusCode};
@@ -39,11 +39,7 @@ async fn refused_journals_fail_with_xeros_message_and_can_be_retried_or_voided()
     let postings = gl("GL-", 9);
     // Hold the call, then move Xero's lock date past two of the three days: Xero refuses those
     // journals while the rest of the same call posts.
-    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
-    let (number, journals) = export_all(&app, &postings).await;
-    app.sim
-        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
-        .await;
+    let (number, journals) = export_holding_first_call(&app, &postings).await;
     let lock = common::exports::first_day() + chrono::Duration::days(1);
     app.sim
         .update_org(ACME_TENANT_ID, |org| org.period_lock_date = Some(lock));
@@ -371,12 +367,8 @@ async fn an_export_waits_for_a_reconnect_and_then_finishes() {
     };
     let app = spawn_with_worker(simulator(), one_at_a_time).await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
     let postings = gl("GL-", 60);
-    let (number, journals) = export_all(&app, &postings).await;
-    app.sim
-        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
-        .await;
+    let (number, journals) = export_holding_first_call(&app, &postings).await;
     // Xero refuses the refresh token: an admin must connect again.
     app.app()
         .state()

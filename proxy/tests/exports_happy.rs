@@ -17,6 +17,40 @@ use srm_xero_shared::api::{
 use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
 use srm_xero_tests::sim::{ElementOrder, Settings};
 
+/// Export #1 (synced from 20 Jul 2019, made on 20 Aug 2019) is found by its number, by either
+/// day, and by ranges of days that hold one of them (inclusive, either end open).
+async fn assert_export_one_is_found(app: &common::TestApp) {
+    let (_, by_number) = app.get("/api/exports?number=1", &app.clerk()).await;
+    assert_eq!(by_number.as_array().unwrap().len(), 1);
+    let (_, by_date) = app.get("/api/exports?date=2019-08-20", &app.clerk()).await;
+    assert_eq!(by_date[0]["number"], 1);
+    let (_, none) = app.get("/api/exports?date=2019-01-01", &app.clerk()).await;
+    assert_eq!(none, json!([]));
+    for (range, found) in [
+        ("from=2019-08-19&to=2019-08-20", 1),
+        ("from=2019-07-01&to=2019-07-20", 1),
+        ("from=2019-07-21&to=2019-08-19", 0),
+        ("from=2019-08-20", 1),
+        ("from=2019-08-21", 0),
+        ("to=2019-07-20", 1),
+        ("to=2019-07-19", 0),
+    ] {
+        let (status, list) = app
+            .get(&format!("/api/exports?{range}"), &app.clerk())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{range}: {list}");
+        assert_eq!(list.as_array().unwrap().len(), found, "{range}: {list}");
+    }
+    let (status, refused) = app
+        .get("/api/exports?from=2019-08-21&to=2019-08-20", &app.clerk())
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("is after"),
+        "{refused}"
+    );
+}
+
 #[tokio::test]
 async fn every_journal_reaches_xero_once_with_the_sums_of_its_postings() {
     let app = spawn_with(simulator().settings(Settings {
@@ -82,13 +116,8 @@ async fn every_journal_reaches_xero_once_with_the_sums_of_its_postings() {
         "{said:?}"
     );
 
-    // Found by number and by date; its postings count as exported.
-    let (_, by_number) = app.get("/api/exports?number=1", &app.clerk()).await;
-    assert_eq!(by_number.as_array().unwrap().len(), 1);
-    let (_, by_date) = app.get("/api/exports?date=2019-08-20", &app.clerk()).await;
-    assert_eq!(by_date[0]["number"], 1);
-    let (_, none) = app.get("/api/exports?date=2019-01-01", &app.clerk()).await;
-    assert_eq!(none, json!([]));
+    // Found by number and by days; its postings count as exported.
+    assert_export_one_is_found(&app).await;
     let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
     let (_, exported) = app
         .call(

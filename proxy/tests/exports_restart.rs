@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::exports::{assert_each_once, export_all, gl, puts, wait_progress, wait_settled};
+use common::exports::{
+    assert_each_once, export_all, export_holding_first_call, gl, puts, wait_progress, wait_settled,
+};
 use common::{spawn_app, start_proxy};
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{Fault, FaultKind};
@@ -58,12 +60,8 @@ async fn an_export_accepted_before_a_restart_is_posted_after_it() {
     let mut app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
     // Nothing can be sent: every call is held until the proxy is gone.
-    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
     let postings = gl("GL-", 4);
-    let (number, journals) = export_all(&app, &postings).await;
-    app.sim
-        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
-        .await;
+    let (number, journals) = export_holding_first_call(&app, &postings).await;
     app.restart().await;
     app.sim.release_held();
     let done = wait_settled(&app, number, false).await;

@@ -38,7 +38,8 @@ use crate::xero::reference::ReferenceData;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// A stable machine-readable code: `unauthorized`, `forbidden`, `bad_request`,
-    /// `invalid`, `not_found`, `conflict`, `payload_too_large`, `xero_unavailable`, `internal`.
+    /// `invalid`, `not_found`, `conflict`, `not_connected`, `reconnect_needed`,
+    /// `payload_too_large`, `xero_unavailable`, `internal` (all three 409s are conflicts).
     pub error: String,
     /// A sentence for people, naming what is wrong.
     pub message: String,
@@ -273,6 +274,54 @@ impl Counts {
     /// All journals.
     pub fn total(&self) -> u32 {
         self.pending + self.posting + self.posted + self.failed + self.voided
+    }
+}
+
+/// The query of `GET /api/exports`: an Export Transaction #, or days — `date` for one, `from`
+/// and `to` for a range (inclusive, either end open). An export matches a day when it was synced
+/// from it or made on it. Nothing set: the latest exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ExportSearch {
+    /// The Export Transaction #.
+    pub number: Option<u64>,
+    /// One day.
+    pub date: Option<NaiveDate>,
+    /// The first day of a range.
+    pub from: Option<NaiveDate>,
+    /// The last day of a range.
+    pub to: Option<NaiveDate>,
+}
+
+impl ExportSearch {
+    /// The days asked for, as an inclusive range with open ends; `None` when no day is set.
+    pub fn days(&self) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+        match (self.date, self.from, self.to) {
+            (Some(day), _, _) => Some((Some(day), Some(day))),
+            (None, None, None) => None,
+            (None, from, to) => Some((from, to)),
+        }
+    }
+
+    /// The query string, `?` included (empty when nothing is set).
+    pub fn query(&self) -> String {
+        let mut query = String::new();
+        let mut add = |name: &str, value: String| {
+            query.push(if query.is_empty() { '?' } else { '&' });
+            query.push_str(name);
+            query.push('=');
+            query.push_str(&value);
+        };
+        if let Some(n) = self.number {
+            add("number", n.to_string());
+        }
+        for (name, day) in [("date", self.date), ("from", self.from), ("to", self.to)] {
+            if let Some(day) = day {
+                add(name, day.to_string());
+            }
+        }
+        query
     }
 }
 

@@ -10,10 +10,12 @@
 pub mod amount;
 pub mod api;
 pub mod feed;
+pub mod json;
 pub mod mapping;
 pub mod money;
 pub mod plan;
 pub mod problem;
+pub mod sort;
 pub mod validate;
 pub mod xero;
 

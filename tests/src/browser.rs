@@ -105,6 +105,15 @@ impl Browser {
         self.capture_console().await;
     }
 
+    /// Reloads the page, as the browser's reload button does, and records its console again.
+    pub async fn reload(&self) {
+        self.client
+            .refresh()
+            .await
+            .unwrap_or_else(|e| panic!("cannot reload the page: {e}"));
+        self.capture_console().await;
+    }
+
     async fn capture_console(&self) {
         let _ = self.client.execute(CAPTURE_CONSOLE, vec![]).await;
     }
@@ -183,8 +192,13 @@ impl Browser {
                 return value;
             }
             if Instant::now() >= deadline {
+                // What a person sees (innerText leaves out the component's <style>).
                 let text = self
-                    .in_shadow(host, "return root ? root.textContent : '(no shadow root)';")
+                    .in_shadow(
+                        host,
+                        "return root ? [...root.children].map(e => e.innerText).join('\\n') \
+                         : '(no shadow root)';",
+                    )
                     .await;
                 panic!("{what} did not happen within {PATIENCE:?}; the component shows: {text}");
             }

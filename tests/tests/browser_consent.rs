@@ -8,7 +8,8 @@ use axum::routing::get;
 use reqwest::StatusCode;
 use serde_json::Value;
 use srm_xero_tests::browser::Browser;
-use srm_xero_tests::demo::org::{ACME_TENANT_ID, ACME_TEST_TENANT_ID};
+use srm_xero_tests::consent;
+use srm_xero_tests::demo::org::{ACME_NAME, ACME_TENANT_ID, ACME_TEST_TENANT_ID};
 use srm_xero_tests::sim::tokens::s256;
 use srm_xero_tests::sim::{AppRegistration, Simulator};
 
@@ -58,17 +59,7 @@ async fn a_person_allows_access_on_the_consent_page_and_the_code_exchanges_for_t
         .await
         .run("consent_allow_access", move |browser| async move {
             browser.open(authorize.as_str()).await;
-            let organisations = browser
-                .wait_for("#organisations")
-                .await
-                .text()
-                .await
-                .unwrap();
-            assert!(
-                organisations.contains("Acme Equipment Rentals"),
-                "{organisations}"
-            );
-            browser.click_button("Allow access").await;
+            consent::allow_access(&browser, ACME_NAME).await;
             let landed = browser
                 .wait_for_url("the callback", |url| url.starts_with(&redirect))
                 .await;

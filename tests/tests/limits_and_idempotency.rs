@@ -1,5 +1,6 @@
 //! Rate limits (headers on every answer, 429 with Retry-After and X-Rate-Limit-Problem, windows
-//! reset by the clock, calls in flight) and Idempotency-Key replay, mismatch and expiry.
+//! reset by the clock; calls in flight are in `inspection_statuses.rs`) and Idempotency-Key
+//! replay, mismatch and expiry.
 
 mod common;
 
@@ -7,8 +8,8 @@ use std::time::Duration;
 
 use common::{balanced, body_json, header, start, start_with, wrap};
 use reqwest::{Method, StatusCode};
-use srm_xero_tests::demo::org::{ACME_TENANT_ID, ACME_TEST_TENANT_ID};
-use srm_xero_tests::sim::{Fault, FaultKind, Limits, Simulator};
+use srm_xero_tests::demo::org::ACME_TEST_TENANT_ID;
+use srm_xero_tests::sim::{Limits, Simulator};
 
 fn limits(per_minute: u32, per_day: u32) -> Limits {
     Limits {
@@ -89,28 +90,6 @@ async fn the_day_limit_answers_429_with_a_day_problem_for_hours() {
         header(&refused, "x-daylimit-remaining").as_deref(),
         Some("0")
     );
-}
-
-#[tokio::test]
-async fn a_sixth_call_in_flight_is_refused_as_concurrent() {
-    let t = start().await;
-    t.sim.inject(Fault::next(5, FaultKind::Hold));
-    let mut held = Vec::new();
-    for _ in 0..5 {
-        held.push(tokio::spawn(t.api(Method::GET, "/Organisation").send()));
-    }
-    t.sim.wait_until(|s| s.in_flight(ACME_TENANT_ID) == 5).await;
-    let refused = t.get("/Organisation").await;
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        header(&refused, "x-rate-limit-problem").as_deref(),
-        Some("concurrent")
-    );
-    t.sim.release_held();
-    for call in held {
-        assert_eq!(call.await.unwrap().unwrap().status(), StatusCode::OK);
-    }
-    assert_eq!(t.sim.in_flight(ACME_TENANT_ID), 0);
 }
 
 #[tokio::test]

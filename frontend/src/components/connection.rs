@@ -80,7 +80,7 @@ pub fn ConnectionPanel(props: &ConnectionProps) -> Html {
                 if matches!(state, Some(ConnectionState::Connected | ConnectionState::ReconnectNeeded | ConnectionState::ChoosingOrganisation)) {
                     <button type="button" class="secondary" onclick={disconnect}>{ "Disconnect" }</button>
                 }
-                <button type="button" class="secondary" onclick={mapping}>{ "Mapping" }</button>
+                <button type="button" class="secondary" name="mapping" onclick={mapping}>{ "Mapping" }</button>
             </span>
         }
     } else {
@@ -116,7 +116,7 @@ pub fn ConnectionPanel(props: &ConnectionProps) -> Html {
                 <strong class="connection-text">{ words }</strong>
                 { admin_buttons }
             </div>
-            { detail }
+            { detail.unwrap_or_default() }
             { choices }
             <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} />
         </section>

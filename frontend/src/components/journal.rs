@@ -5,6 +5,7 @@ use srm_xero_shared::api::{JournalDetail, JournalState, ReferenceSnapshot};
 use srm_xero_shared::{JournalKey, Money, PlannedLine};
 use yew::prelude::*;
 
+use super::modal::focus_in;
 use super::value_of;
 use crate::format;
 use crate::state::{Action, VoidDraft};
@@ -82,13 +83,42 @@ fn line_row(line: &PlannedLine, reference: Option<&ReferenceSnapshot>) -> Html {
 /// A journal's detail.
 #[component]
 pub fn JournalView(props: &JournalProps) -> Html {
+    let node = use_node_ref();
+    {
+        // The void step: focus goes to the reason, then to the confirmation, and back to the
+        // "Void this journal…" button (or "Back" once it is voided) when the step ends.
+        let node = node.clone();
+        let was_voiding = use_mut_ref(|| false);
+        let step = props.void.as_ref().map(|d| d.confirming);
+        use_effect_with(step, move |step| {
+            if let Some(el) = node.cast::<web_sys::Element>() {
+                let mut was = was_voiding.borrow_mut();
+                match step {
+                    Some(false) if !*was => {
+                        focus_in(&el, "input[name='void-reason']");
+                    }
+                    Some(true) => {
+                        focus_in(&el, "button[name='void-confirm']");
+                    }
+                    None if *was => {
+                        let _ = focus_in(&el, "button[name='void']")
+                            || focus_in(&el, "button[name='back']");
+                    }
+                    _ => {}
+                }
+                *was = step.is_some();
+            }
+        });
+    }
     let back = props.on_action.reform(|_: MouseEvent| Action::CloseJournal);
     let back_button = html! { <button type="button" class="secondary" name="back" onclick={back}>{ "← Back to the list" }</button> };
     let Some(detail) = &props.detail else {
         return html! {
-            <div class="journal-detail">
+            <div class="journal-detail" ref={node}>
                 { back_button }
-                <p class="muted" role="status">{ format!("Reading journal {}…", props.journal_key) }</p>
+                <div class="journal-body">
+                    <p class="muted" role="status">{ format!("Reading journal {}…", props.journal_key) }</p>
+                </div>
             </div>
         };
     };
@@ -111,12 +141,14 @@ pub fn JournalView(props: &JournalProps) -> Html {
         }
     });
     html! {
-        <div class="journal-detail">
+        // "Back" stays the same element while the detail loads, so focus stays on it.
+        <div class="journal-detail" ref={node}>
             { back_button }
+            <div class="journal-body">
             <h4>{ format!("{} · {} · {}", row.date, row.group, format::state_label(row.state)) }</h4>
             <p class="narration">{ &row.narration }</p>
             { xero }
-            { messages }
+            { messages.unwrap_or_default() }
             <div class="table-wrap">
             <table class="lines">
                 <thead><tr>
@@ -154,6 +186,7 @@ pub fn JournalView(props: &JournalProps) -> Html {
                 }) }
             </ol>
             { void_controls(props, row.state) }
+            </div>
         </div>
     }
 }
@@ -188,7 +221,7 @@ fn void_controls(props: &JournalProps, state: JournalState) -> Html {
             } else {
                 <button type="button" class="danger" name="void-next" onclick={confirm} disabled={draft.reason.trim().is_empty()}>{ "Void…" }</button>
             }
-            <button type="button" class="secondary" onclick={cancel}>{ "Cancel" }</button>
+            <button type="button" class="secondary" name="void-cancel" onclick={cancel}>{ "Cancel" }</button>
         </div>
     }
 }

@@ -1,4 +1,5 @@
-//! The lookup of past exports: filter by number or date, arrows to move, Enter to open.
+//! The lookup of past exports: filter by number or by days (from, to), arrows to move, Enter to
+//! open.
 
 use srm_xero_shared::api::ExportStatus;
 use yew::prelude::*;
@@ -17,8 +18,10 @@ pub struct LookupProps {
     pub notice: Option<AttrValue>,
     /// Typed a number.
     pub on_number: Callback<String>,
-    /// Typed a date.
-    pub on_date: Callback<String>,
+    /// Typed the earliest day.
+    pub on_from: Callback<String>,
+    /// Typed the latest day.
+    pub on_to: Callback<String>,
     /// Arrow keys: -1 up, +1 down.
     pub on_move: Callback<i32>,
     /// Open an export.
@@ -47,6 +50,14 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
                 e.prevent_default();
                 on_move.emit(-1);
             }
+            "PageDown" => {
+                e.prevent_default();
+                on_move.emit(10);
+            }
+            "PageUp" => {
+                e.prevent_default();
+                on_move.emit(-10);
+            }
             "Enter" => {
                 if let Some(n) = active_number {
                     e.prevent_default();
@@ -57,15 +68,17 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
         })
     };
     let on_number = props.on_number.reform(|e: InputEvent| value_of(&e));
-    let on_date = props.on_date.reform(|e: InputEvent| value_of(&e));
+    let on_from = props.on_from.reform(|e: InputEvent| value_of(&e));
+    let on_to = props.on_to.reform(|e: InputEvent| value_of(&e));
     let body = match &props.lookup.results {
         None => html! { <p class="muted" role="status">{ "Reading past exports…" }</p> },
         Some(_) if visible.is_empty() => {
             html! { <p class="muted" role="status">{ "No export matches." }</p> }
         }
         Some(_) => html! {
+            <div class="table-wrap">
             <table class="lookup" role="listbox" aria-label="Past exports"
-                aria-activedescendant={active_number.map(|n| format!("export-{n}"))}>
+                aria-activedescendant={active_number.map(row_id)}>
                 <thead><tr>
                     <th>{ "#" }</th><th>{ "From" }</th><th>{ "When" }</th><th>{ "Who" }</th>
                     <th>{ "Status" }</th><th class="num">{ "Posted" }</th><th class="num">{ "Failed" }</th>
@@ -77,11 +90,11 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
                     let on_pick = props.on_pick.clone();
                     let selected = i == active;
                     html! {
-                        <tr id={format!("export-{n}")} role="option" aria-selected={selected.to_string()}
+                        <tr id={row_id(n)} role="option" aria-selected={selected.to_string()}
                             class={classes!(selected.then_some("active"))} data-number={n.to_string()}
                             onclick={move |_| on_pick.emit(n)}>
                             <td>{ n }</td>
-                            <td>{ e.from_date.format("%Y-%m-%d").to_string() }</td>
+                            <td>{ format::day(e.from_date) }</td>
                             <td>{ format::when(e.created_at) }</td>
                             <td>{ &e.created_by }</td>
                             <td>{ match e.status { ExportStatus::Open => "Open", ExportStatus::Exported => "Exported" } }</td>
@@ -94,20 +107,30 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
                 }) }
                 </tbody>
             </table>
+            </div>
         },
     };
     html! {
-        <Modal title="Find an export" class="narrow" on_close={props.on_close.clone()} on_key={Some(on_key)}>
+        <Modal title="Find an export" class="narrow" on_close={props.on_close.clone()} on_key={Some(on_key)}
+            initial={AttrValue::Static("input[name='lookup-number']")}>
             <div class="fields">
                 <label class="field"><span>{ "Export #" }</span>
                     <input type="text" name="lookup-number" inputmode="numeric" autocomplete="off"
                         value={props.lookup.number.clone()} oninput={on_number} /></label>
-                <label class="field"><span>{ "Date (from-date or day created)" }</span>
-                    <input type="date" name="lookup-date" value={props.lookup.date.clone()} oninput={on_date} /></label>
+                <label class="field"><span>{ "From (synced from or made on)" }</span>
+                    <input type="date" name="lookup-from" value={props.lookup.from.clone()} oninput={on_from} /></label>
+                <label class="field"><span>{ "To" }</span>
+                    <input type="date" name="lookup-to" value={props.lookup.to.clone()} oninput={on_to} /></label>
             </div>
-            <p class="muted hint">{ "↑ ↓ to choose, Enter to open, Esc to close." }</p>
+            <p class="muted hint">{ "↑ ↓ to choose, Enter to open, Esc to close. The latest 50 exports are listed; an exact number or a single day (the same From and To) also asks the proxy for older ones." }</p>
             <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} />
             { body }
         </Modal>
     }
+}
+
+fn row_id(number: u64) -> String {
+    let mut id = String::from("export-");
+    id.push_str(&number.to_string());
+    id
 }

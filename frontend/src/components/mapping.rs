@@ -6,16 +6,19 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use srm_xero_shared::api::{MappingDocument, ReferenceSnapshot};
+use srm_xero_shared::api::{MappingDocument, MappingHistoryEntry, ReferenceSnapshot};
 use srm_xero_shared::mapping::{AccountRule, DimensionMap, Grouping, LineMode, PostAs};
+use srm_xero_shared::sort::{sort, sort_by};
 use srm_xero_shared::validate::REFUSED_SYSTEM_ACCOUNTS;
+use srm_xero_shared::xero::dates::parse_iso_date;
 use srm_xero_shared::xero::reference::{Account, ReferenceData};
 use srm_xero_shared::{MappingSettings, Posting};
 use yew::prelude::*;
 
+use super::modal::use_focus_return;
 use super::{Notice, checked_of, value_of};
+use crate::format;
 
 /// One SRM account (and division) to map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,7 +55,7 @@ pub fn srm_rows(postings: &[Posting], settings: &MappingSettings) -> Vec<MapRow>
             });
         }
     }
-    rows.sort();
+    sort(&mut rows);
     rows
 }
 
@@ -79,10 +82,21 @@ fn usable(account: &Account) -> bool {
 }
 
 fn words(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
-        .map(str::to_lowercase)
-        .collect()
+    set_of(
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 2)
+            .map(str::to_lowercase),
+    )
+}
+
+/// A set built by inserting: `collect()` into a `BTreeSet` sorts first, and each sort is code in
+/// the bundle (see `srm_xero_shared::sort`).
+fn set_of<T: Ord>(items: impl Iterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
 }
 
 /// Suggested Xero accounts for an SRM account: the same code first, then similar names.
@@ -101,7 +115,9 @@ pub fn suggestions<'a>(row: &MapRow, reference: &'a ReferenceData) -> Vec<&'a Ac
             .map(|a| (words(&a.name).intersection(&wanted).count(), a))
             .filter(|(score, _)| *score > 0)
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
+        sort_by(&mut scored, &|a, b| {
+            b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code))
+        });
         out.extend(scored.into_iter().take(2).map(|(_, a)| a));
     }
     out
@@ -152,6 +168,9 @@ pub struct MappingProps {
     pub reference: super::Shared<ReferenceSnapshot>,
     /// The postings read (their accounts are the rows).
     pub postings: super::Shared<Vec<Posting>>,
+    /// Who changed the mapping when, newest first, once read.
+    #[prop_or_default]
+    pub history: Option<super::Shared<Vec<MappingHistoryEntry>>>,
     /// Saving.
     pub saving: bool,
     /// A failure to show.
@@ -169,6 +188,13 @@ pub struct MappingProps {
 /// The mapping screen.
 #[component]
 pub fn MappingScreen(props: &MappingProps) -> Html {
+    // Opened from the "Mapping" button: focus starts at the title and goes back to that button.
+    let node = use_node_ref();
+    use_focus_return(
+        node.clone(),
+        AttrValue::Static("h3.mapping-title"),
+        AttrValue::Static("button[name='mapping']"),
+    );
     let draft = use_state(|| props.mapping.settings.clone());
     let tolerance_text = use_state(|| props.mapping.settings.rounding.tolerance.to_string());
     {
@@ -207,7 +233,7 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         .iter()
         .filter(|a| a.code.is_some())
         .collect();
-    codes.sort_by(|a, b| a.code.cmp(&b.code));
+    sort_by(&mut codes, &|a, b| a.code.cmp(&b.code));
     let account_options = |selected: &str| -> Html {
         codes.iter().map(|a| {
             let code = a.code.clone().unwrap_or_default();
@@ -285,16 +311,8 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         }
     }).collect::<Html>();
 
-    let divisions: BTreeSet<String> = props
-        .postings
-        .iter()
-        .filter_map(|p| p.division.clone())
-        .collect();
-    let stores: BTreeSet<String> = props
-        .postings
-        .iter()
-        .filter_map(|p| p.store.clone())
-        .collect();
+    let divisions = set_of(props.postings.iter().filter_map(|p| p.division.clone()));
+    let stores = set_of(props.postings.iter().filter_map(|p| p.store.clone()));
     let (division_select, division_rows) =
         dimension_editor(Dim::Division, &divisions, &settings, reference, &draft);
     let (store_select, store_rows) =
@@ -348,7 +366,7 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         }
     }));
     let on_cutoff = edit(Rc::new(|s, v| {
-        s.cutoff_date = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+        s.cutoff_date = parse_iso_date(&v);
     }));
     let on_narration = {
         let draft = draft.clone();
@@ -372,6 +390,16 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         Callback::from(move |_: MouseEvent| on_save.emit((*draft).clone()))
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
+    // Esc goes back like the button, but never throws away unsaved changes.
+    let onkeydown = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && !changed {
+                e.prevent_default();
+                on_close.emit(());
+            }
+        })
+    };
     let refresh = props.on_refresh.reform(|_: MouseEvent| ());
     let revert = {
         let draft = draft.clone();
@@ -379,9 +407,9 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
         Callback::from(move |_: MouseEvent| draft.set(saved.clone()))
     };
     html! {
-        <section class="panel mapping" aria-label="Mapping">
+        <section class="panel mapping" aria-label="Mapping" ref={node} {onkeydown}>
             <div class="row">
-                <h3>{ "Mapping" }</h3>
+                <h3 class="mapping-title" tabindex="-1">{ "Mapping" }</h3>
                 <span class="muted">{ format!("version {}{}", props.mapping.version,
                     props.mapping.updated_by.as_ref().map(|w| format!(", last changed by {w}")).unwrap_or_default()) }</span>
                 <span class="spacer"></span>
@@ -403,7 +431,7 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
                 <label class="field"><span>{ "Divisions go to tracking category" }</span>{ division_select }</label>
                 <label class="field"><span>{ "Stores go to tracking category" }</span>{ store_select }</label>
             </div>
-            <table class="map narrow"><tbody>{ division_rows }{ store_rows }</tbody></table>
+            <div class="table-wrap"><table class="map narrow"><tbody>{ division_rows }{ store_rows }</tbody></table></div>
             <h4>{ "Journals" }</h4>
             <div class="fields">
                 <label class="field"><span>{ "Rounding account" }</span>
@@ -451,6 +479,36 @@ pub fn MappingScreen(props: &MappingProps) -> Html {
                 </button>
                 <button type="button" class="secondary" disabled={!changed} onclick={revert}>{ "Undo changes" }</button>
             </div>
+            { history_list(props.history.as_deref()) }
+        </section>
+    }
+}
+
+/// How many of the latest changes the screen lists.
+const HISTORY_SHOWN: usize = 8;
+
+/// Who changed the mapping when, newest first.
+fn history_list(history: Option<&Vec<MappingHistoryEntry>>) -> Html {
+    let Some(history) = history else {
+        return html! {};
+    };
+    let items = history.iter().take(HISTORY_SHOWN).map(|h| {
+        let mut line = String::from("Version ");
+        line.push_str(&h.version.to_string());
+        line.push_str(" · ");
+        line.push_str(&format::when(h.changed_at));
+        line.push_str(" · ");
+        line.push_str(&h.changed_by);
+        html! { <li data-version={h.version.to_string()}>{ line }</li> }
+    });
+    html! {
+        <section class="mapping-history" aria-label="Mapping history">
+            <h4>{ "Changes" }</h4>
+            if history.is_empty() {
+                <p class="muted">{ "Never saved: the defaults apply." }</p>
+            } else {
+                <ol class="history">{ for items }</ol>
+            }
         </section>
     }
 }
@@ -537,7 +595,7 @@ fn dimension_editor(
         return (select, html! {});
     };
     // Values already mapped are listed too, so the screen works before a preview.
-    let values: BTreeSet<&String> = values.iter().chain(map.options.keys()).collect();
+    let values = set_of(values.iter().chain(map.options.keys()));
     let category = reference
         .tracking_categories
         .iter()

@@ -5,7 +5,7 @@ use srm_xero_shared::api::{ExportStatus, JournalRow, JournalState, ReferenceSnap
 use yew::prelude::*;
 
 use super::journal::JournalView;
-use super::modal::Modal;
+use super::modal::{Modal, focus_in};
 use super::{Notice, value_of};
 use crate::format;
 use crate::state::{Action, Popup, SortKey};
@@ -41,9 +41,46 @@ pub fn ExportPopup(props: &PopupProps) -> Html {
     let popup = &props.popup;
     let number = popup.number();
     let close = props.on_action.reform(|()| Action::ClosePopup);
-    let title = format!("Export Journals — Export Transaction #{number}");
+    let mut title = String::from("Export Journals — Export Transaction #");
+    title.push_str(&number.to_string());
     let notice = html! {
         <Notice text={props.notice.clone()} on_dismiss={props.on_action.reform(|()| Action::Dismiss(crate::state::Area::Export))} />
+    };
+    let body_ref = use_node_ref();
+    {
+        // A journal's detail opens with focus on "Back"; back in the list, focus returns to its row.
+        let body_ref = body_ref.clone();
+        let last = use_mut_ref(|| None::<String>);
+        let selected = popup.selected.as_ref().map(|(key, _)| key.to_string());
+        use_effect_with(selected, move |selected| {
+            if let Some(body) = body_ref.cast::<web_sys::Element>() {
+                match selected {
+                    Some(key) => {
+                        *last.borrow_mut() = Some(key.clone());
+                        focus_in(&body, "button[name='back']");
+                    }
+                    None => {
+                        if let Some(key) = last.borrow_mut().take() {
+                            let mut row = String::from("tr[data-key='");
+                            row.push_str(&key);
+                            row.push_str("']");
+                            focus_in(&body, &row);
+                        }
+                    }
+                }
+            }
+        });
+    }
+    // Esc closes the innermost thing open: the void step, then the journal, then the popup.
+    let escape = {
+        let action = if popup.void.is_some() {
+            Action::CancelVoid
+        } else if popup.selected.is_some() {
+            Action::CloseJournal
+        } else {
+            Action::ClosePopup
+        };
+        props.on_action.reform(move |()| action.clone())
     };
     let body = match &popup.selected {
         Some((key, detail)) => html! {
@@ -54,10 +91,10 @@ pub fn ExportPopup(props: &PopupProps) -> Html {
         None => list(props),
     };
     html! {
-        <Modal title={title} class="wide" on_close={close}>
+        <Modal title={title} class="wide" on_close={close} on_escape={Some(escape)}>
             { progress(props) }
             { notice }
-            { body }
+            <div class="popup-body" ref={body_ref}>{ body }</div>
         </Modal>
     }
 }
@@ -248,7 +285,7 @@ fn row_view(row: &JournalRow, on_action: &Callback<Action>) -> Html {
     html! {
         <tr class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase()))}
             tabindex="0" data-key={row.key.to_string()} onclick={open} onkeydown={open_key}>
-            <td>{ row.date.format("%Y-%m-%d").to_string() }</td>
+            <td>{ format::day(row.date) }</td>
             <td>{ &row.group }</td>
             <td class="narration">{ &row.narration }</td>
             <td class="num">{ format::amount(row.total) }</td>

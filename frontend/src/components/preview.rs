@@ -186,7 +186,7 @@ fn plan_view(props: &PreviewProps, plan: &Plan) -> Html {
             .iter()
             .map(|(_, n)| *n)
             .collect();
-        numbers.sort_unstable();
+        srm_xero_shared::sort::sort(&mut numbers);
         numbers.dedup();
         numbers.iter().map(|n| format!("#{n}")).collect()
     };
@@ -263,7 +263,7 @@ fn journal_rows(journal: &PlannedJournal) -> Html {
     html! {
         <tbody class="journal" data-key={journal.key.to_string()}>
             <tr>
-                <td>{ journal.date.format("%Y-%m-%d").to_string() }</td>
+                <td>{ format::day(journal.date) }</td>
                 <td>{ &journal.group }</td>
                 <td class="num">{ journal.lines.len() }</td>
                 <td class="num">{ format::amount(journal.debits()) }</td>

@@ -415,7 +415,13 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     let state = run(state, [Action::LookupMove(-1)]);
     assert_eq!(state.lookup.as_ref().unwrap().active, 2);
 
-    let state = run(state, [Action::SetLookupDate("2019-08-10".into())]);
+    let state = run(
+        state,
+        [
+            Action::SetLookupFrom("2019-08-10".into()),
+            Action::SetLookupTo("2019-08-10".into()),
+        ],
+    );
     let lookup = state.lookup.as_ref().unwrap();
     assert_eq!(lookup.active, 0);
     let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
@@ -424,6 +430,64 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
         vec![10, 9],
         "from-date 10 Aug, or created on 10 Aug"
     );
+    let asked = lookup.question().unwrap();
+    assert_eq!(
+        (asked.number, asked.from, asked.to),
+        (None, Some(date(2019, 8, 10)), Some(date(2019, 8, 10)))
+    );
+
+    // A range: synced from, or made, between the two days.
+    let state = run(state, [Action::SetLookupTo("2019-08-11".into())]);
+    let lookup = state.lookup.as_ref().unwrap();
+    let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
+    assert_eq!(numbers, vec![11, 10, 9]);
+    assert_eq!(
+        lookup.question().map(|s| ExportSearch::query(&s)),
+        Some("?from=2019-08-10&to=2019-08-11".to_owned()),
+        "the range is asked of the proxy, which knows older exports"
+    );
+    let state = run(
+        state,
+        [
+            Action::SetLookupTo(String::new()),
+            Action::SetLookupFrom("2019-08-12".into()),
+        ],
+    );
+    let numbers: Vec<u64> = state
+        .lookup
+        .as_ref()
+        .unwrap()
+        .visible()
+        .iter()
+        .map(|e| e.number)
+        .collect();
+    assert_eq!(numbers, vec![12, 11], "from 12 Aug on, with no end");
+    let state = run(
+        state,
+        [
+            Action::SetLookupFrom(String::new()),
+            Action::SetLookupNumber("3".into()),
+        ],
+    );
+    assert_eq!(
+        state
+            .lookup
+            .as_ref()
+            .unwrap()
+            .question()
+            .map(|s| ExportSearch::query(&s)),
+        Some("?number=3".to_owned())
+    );
+    assert_eq!(state.lookup.as_ref().unwrap().visible().len(), 0);
+
+    // The proxy's answer about export 3 (older than the list) is added to it, not swapped in.
+    let mut old = fixtures::export_list().remove(0);
+    old.number = 3;
+    let state = run(state, [Action::LookupLoaded(vec![old])]);
+    let lookup = state.lookup.as_ref().unwrap();
+    assert_eq!(lookup.results.as_ref().unwrap().len(), 5);
+    let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
+    assert_eq!(numbers, vec![3]);
 
     let state = run(state, [Action::ExportOpened(fixtures::export_detail())]);
     assert!(
@@ -498,4 +562,215 @@ fn a_retry_re_plans_with_todays_mapping_and_keeps_only_journals_that_now_post() 
         plan_retry(12, &[], &fixed, &reference).unwrap_err(),
         "There is no failed journal to retry."
     );
+}
+
+#[test]
+fn a_409_not_connected_is_not_shown_as_someone_elses_change() {
+    use crate::api::{Failure, FailureKind};
+    use crate::app::mapping_save_failed;
+
+    let not_connected = Failure::from_answer(
+        409,
+        r#"{"error":"not_connected","message":"not connected to Xero: an admin must connect first"}"#,
+    );
+    assert_eq!(not_connected.kind, FailureKind::Xero);
+    let words = mapping_save_failed(not_connected).message;
+    assert!(words.contains("Xero is not connected"), "{words}");
+    assert!(words.contains("An admin can connect Xero"), "{words}");
+    assert!(!words.contains("Someone else"), "{words}");
+
+    let reconnect = Failure::from_answer(
+        409,
+        r#"{"error":"reconnect_needed","message":"Xero refused the connection's tokens: an admin must connect to Xero again"}"#,
+    );
+    assert_eq!(reconnect.kind, FailureKind::Xero);
+    assert!(
+        !mapping_save_failed(reconnect)
+            .message
+            .contains("Someone else")
+    );
+
+    let stale = Failure::from_answer(
+        409,
+        r#"{"error":"conflict","message":"the mapping changed since version 3: it is at version 4 (by Lee); reload and apply your change again"}"#,
+    );
+    assert_eq!(stale.kind, FailureKind::Conflict);
+    let words = mapping_save_failed(stale).message;
+    assert!(
+        words.starts_with("the mapping changed since version 3"),
+        "{words}"
+    );
+    assert!(
+        words.contains("Someone else saved the mapping meanwhile"),
+        "{words}"
+    );
+
+    // Other 409s keep the proxy's words (and are not about the mapping).
+    let live = Failure::from_answer(
+        409,
+        r#"{"error":"conflict","message":"posting GL-1 is already in export #11 (posted or being posted)"}"#,
+    );
+    assert_eq!(live.kind, FailureKind::Conflict);
+    assert_eq!(
+        live.message,
+        "posting GL-1 is already in export #11 (posted or being posted)."
+    );
+}
+
+#[test]
+fn every_failure_the_user_can_meet_says_what_happened_and_what_to_do() {
+    use crate::api::{Failure, FailureKind, feed_refused, feed_unreachable};
+
+    let shown = |area: Area, failure: Failure| {
+        let state = run(
+            State::default(),
+            [Action::FeedStarted, Action::Fail(area, failure.message)],
+        );
+        if area == Area::Preview {
+            assert_eq!(state.feed, FeedState::Idle, "reading the feed stops");
+        }
+        state.notice(area).unwrap().to_owned()
+    };
+
+    // The feed is unreachable, or answers with an error.
+    let down = feed_unreachable("/srm/api/gl-postings?from=2019-08-19");
+    assert_eq!(down.kind, FailureKind::FeedUnreachable);
+    let text = shown(Area::Preview, down);
+    assert!(text.contains("SRM's G/L feed cannot be reached"), "{text}");
+    assert!(text.contains("press Preview again"), "{text}");
+    let failing = feed_refused(500).unwrap();
+    assert_eq!(failing.kind, FailureKind::FeedUnreachable);
+    assert!(failing.message.contains("status 500") && failing.message.contains("Try again later"));
+    assert_eq!(feed_refused(200), None);
+
+    // SRM's session expired: the feed answers 401 or 403.
+    for status in [401, 403] {
+        let expired = feed_refused(status).unwrap();
+        assert_eq!(expired.kind, FailureKind::SrmSession);
+        let text = shown(Area::Preview, expired);
+        assert!(text.contains("SRM session has expired"), "{text}");
+        assert!(text.contains("Sign in to SRM again"), "{text}");
+    }
+
+    // The caller token expired: the proxy answers 401; a new token comes from the host page.
+    let token = Failure::from_answer(
+        401,
+        r#"{"error":"unauthorized","message":"the token has expired"}"#,
+    );
+    assert_eq!(token.kind, FailureKind::TokenExpired);
+    let text = shown(Area::Connection, token);
+    assert!(text.contains("ask SRM for a new one"), "{text}");
+    assert!(text.contains("reload the Daily Close page"), "{text}");
+    let state = run(
+        State::default(),
+        [Action::TokenExpired, Action::TokenExpired],
+    );
+    assert_eq!(
+        state.token_expiries, 2,
+        "each refusal asks the host page again"
+    );
+
+    // The proxy is down (no answer at all).
+    let proxy = Failure::proxy_down("https://xero-proxy.example");
+    assert_eq!(proxy.kind, FailureKind::ProxyDown);
+    let text = shown(Area::Export, proxy);
+    assert!(
+        text.contains("The Xero proxy cannot be reached at https://xero-proxy.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ask your administrator whether the proxy is running"),
+        "{text}"
+    );
+
+    // Xero is disconnected: a 409 from an action, a 502 from Xero itself.
+    let disconnected = Failure::from_answer(
+        409,
+        r#"{"error":"not_connected","message":"not connected to Xero: an admin must connect first"}"#,
+    );
+    let text = shown(Area::Export, disconnected);
+    assert!(text.contains("Xero is not connected"), "{text}");
+    let unavailable = Failure::from_answer(
+        502,
+        r#"{"error":"xero_unavailable","message":"Xero: the organisation needs reconnecting"}"#,
+    );
+    assert_eq!(unavailable.kind, FailureKind::Xero);
+    assert!(
+        unavailable
+            .message
+            .contains("an admin can reconnect it above")
+    );
+
+    // Xero's rate limit: posting waits, and the popup says for how long.
+    let mut progress = fixtures::progress(2, 1, 3);
+    progress.waiting = Some(srm_xero_shared::api::Waiting {
+        reason: "Xero's rate limit (minute)".into(),
+        until: chrono::DateTime::from_timestamp(1_038, 0),
+    });
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::ProgressArrived(progress),
+        ],
+    );
+    let waiting = state.popup.as_ref().unwrap().waiting().unwrap();
+    assert_eq!(
+        crate::format::waiting(&waiting.reason, waiting.until, Some(1_000_000)),
+        "Waiting 38 s for Xero's rate limit (minute)."
+    );
+}
+
+#[test]
+fn the_mapping_history_is_kept_as_the_proxy_sent_it() {
+    use srm_xero_shared::api::MappingHistoryEntry;
+
+    let entry = |version: u64, by: &str| MappingHistoryEntry {
+        version,
+        settings: MappingSettings::default(),
+        changed_by: by.into(),
+        changed_at: chrono::DateTime::from_timestamp(1_566_000_000, 0).unwrap(),
+    };
+    let state = run(State::default(), [Action::Show(Screen::Mapping)]);
+    assert_eq!(state.mapping_history, None, "not read yet");
+    let state = run(
+        state,
+        [Action::MappingHistoryLoaded(vec![
+            entry(4, "Dana"),
+            entry(3, "Lee"),
+        ])],
+    );
+    let who: Vec<(u64, &str)> = state
+        .mapping_history
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|h| (h.version, h.changed_by.as_str()))
+        .collect();
+    assert_eq!(who, vec![(4, "Dana"), (3, "Lee")]);
+}
+
+#[test]
+fn after_a_retry_or_void_the_counts_come_from_the_rows_read_again() {
+    // The export settled: its last event says 3 posted, 1 failed, 1 voided, and events stop.
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::ProgressArrived(fixtures::progress(5, 3, 0)),
+            Action::SetBusy(true),
+            Action::SetBusy(false),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert!(popup.rows_stale, "the void changed the rows");
+    // The proxy's answer after voiding the failed journal.
+    let mut after = fixtures::export_detail();
+    after.summary.counts.pending = 0;
+    after.summary.counts.posted = 3;
+    after.summary.counts.failed = 0;
+    after.summary.counts.voided = 2;
+    let state = run(state, [Action::ExportOpened(after)]);
+    let counts = state.popup.as_ref().unwrap().counts();
+    assert_eq!((counts.failed, counts.voided), (0, 2));
 }

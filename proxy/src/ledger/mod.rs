@@ -7,6 +7,7 @@
 //! worker do.
 
 pub mod read;
+pub mod tally;
 pub mod write;
 
 use chrono::{DateTime, Utc};

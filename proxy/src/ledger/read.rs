@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use srm_xero_shared::api::{
-    Counts, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry, JournalDetail, JournalRow,
-    JournalState, VoidInfo,
+    Counts, ExportSearch, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry,
+    JournalDetail, JournalRow, JournalState, VoidInfo,
 };
 use srm_xero_shared::{JournalKey, PlannedJournal, Posting};
 
@@ -16,7 +16,8 @@ pub fn xero_url(id: &str) -> String {
     format!("https://go.xero.com/Journal/View.aspx?invoiceID={id}")
 }
 
-fn status_of(text: &str) -> ExportStatus {
+/// An export's stored status read back.
+pub(super) fn status_of(text: &str) -> ExportStatus {
     if text == "exported" {
         ExportStatus::Exported
     } else {
@@ -78,20 +79,20 @@ pub fn summary(conn: &Connection, export: u64) -> rusqlite::Result<Option<Export
 
 /// Exports, newest first: the one numbered `number`, or those created on or synced from `date`,
 /// or (neither given) the latest 50.
-pub fn list(
-    conn: &Connection,
-    number: Option<u64>,
-    date: Option<NaiveDate>,
-) -> rusqlite::Result<Vec<ExportSummary>> {
-    let numbers: Vec<i64> = if let Some(n) = number {
+pub fn list(conn: &Connection, search: &ExportSearch) -> rusqlite::Result<Vec<ExportSummary>> {
+    let numbers: Vec<i64> = if let Some(n) = search.number {
         vec![i64_of(n)]
-    } else if let Some(d) = date {
+    } else if let Some((from, to)) = search.days() {
+        // Days compare as `YYYY-MM-DD` text; an open end is the earliest or latest text.
+        let from = from.map_or_else(|| "0000-00-00".to_owned(), |d| d.to_string());
+        let to = to.map_or_else(|| "9999-99-99".to_owned(), |d| d.to_string());
         let mut statement = conn.prepare(
-            "SELECT number FROM exports WHERE from_date = ?1 OR substr(created_at, 1, 10) = ?2
-             ORDER BY number DESC",
+            "SELECT number FROM exports
+             WHERE from_date BETWEEN ?1 AND ?2 OR substr(created_at, 1, 10) BETWEEN ?1 AND ?2
+             ORDER BY number DESC LIMIT 500",
         )?;
         statement
-            .query_map(params![d, d.format("%Y-%m-%d").to_string()], |r| r.get(0))?
+            .query_map(params![from, to], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     } else {
         let mut statement =

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use srm_xero_shared::api::JournalState;
 use srm_xero_shared::{PlannedJournal, Posting};
 
-use super::{Claimed, WORKER, i64_of, note, settle_status, u64_of};
+use super::tally::Tally;
+use super::{Claimed, WORKER, i64_of, note, parse_state, settle_status, u64_of};
 
 /// Why a change to the ledger was refused.
 #[derive(Debug, thiserror::Error)]
@@ -82,13 +84,14 @@ pub struct NewExportRow<'a> {
     /// When.
     pub at: DateTime<Utc>,
     /// The journals, re-planned by the proxy.
-    pub journals: &'a [PlannedJournal],
+    pub journals: Vec<PlannedJournal>,
     /// The source postings.
-    pub postings: &'a [Posting],
+    pub postings: Vec<Posting>,
 }
 
-/// Stores an export with its journals (pending), their postings and histories.
-pub fn create(tx: &Transaction<'_>, export: &NewExportRow<'_>) -> Result<(), Refused> {
+/// Stores an export with its journals (pending), their postings and histories. Each posting and
+/// journal is dropped once stored: Accept of a big export is the proxy's peak of memory.
+pub fn create(tx: &Transaction<'_>, export: NewExportRow<'_>) -> Result<(), Refused> {
     let ids = export.journals.iter().flat_map(|j| j.postings.iter());
     if let Some((posting, number)) = live_exports(tx, ids)?.into_iter().min() {
         return Err(Refused::AlreadyLive {
@@ -108,13 +111,17 @@ pub fn create(tx: &Transaction<'_>, export: &NewExportRow<'_>) -> Result<(), Ref
             export.at
         ],
     )?;
-    let dates: HashMap<&str, NaiveDate> = export
-        .postings
-        .iter()
-        .map(|p| (p.id.as_str(), p.date))
-        .collect();
+    // The postings first, each dropped once stored.
+    for posting in export.postings {
+        let body = serde_json::to_string(&posting)
+            .map_err(|e| Refused::State(format!("posting does not serialise: {e}")))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO postings (export, posting_id, body) VALUES (?1, ?2, ?3)",
+            params![number, posting.id, body],
+        )?;
+    }
     for journal in export.journals {
-        let planned = serde_json::to_string(journal)
+        let planned = serde_json::to_string(&journal)
             .map_err(|e| Refused::State(format!("journal does not serialise: {e}")))?;
         tx.execute(
             "INSERT INTO journals (export, key, date, grp, narration, planned, state, updated_at)
@@ -130,9 +137,9 @@ pub fn create(tx: &Transaction<'_>, export: &NewExportRow<'_>) -> Result<(), Ref
             ],
         )?;
         let id = tx.last_insert_rowid();
+        // Planning groups postings by their date: each is dated as its journal.
         for posting in &journal.postings {
-            let date = dates.get(posting.as_str()).copied().unwrap_or(journal.date);
-            insert_posting(tx, id, posting, date)?;
+            insert_posting(tx, id, posting, journal.date)?;
         }
         note(
             tx,
@@ -140,14 +147,6 @@ pub fn create(tx: &Transaction<'_>, export: &NewExportRow<'_>) -> Result<(), Ref
             export.at,
             export.by.name,
             &format!("accepted in export #{}", export.number),
-        )?;
-    }
-    for posting in export.postings {
-        let body = serde_json::to_string(posting)
-            .map_err(|e| Refused::State(format!("posting does not serialise: {e}")))?;
-        tx.execute(
-            "INSERT OR IGNORE INTO postings (export, posting_id, body) VALUES (?1, ?2, ?3)",
-            params![number, posting.id, body],
         )?;
     }
     Ok(())
@@ -213,6 +212,7 @@ fn claimed_rows(conn: &Connection, sql: &str, arg: i64) -> rusqlite::Result<Vec<
 /// committed before the call is sent.
 pub fn claim(
     conn: &mut Connection,
+    tally: &Tally,
     max: usize,
     attempt: &str,
     at: DateTime<Utc>,
@@ -237,6 +237,13 @@ pub fn claim(
         )?;
     }
     tx.commit()?;
+    let mut per_export: HashMap<u64, u32> = HashMap::new();
+    for journal in &claimed {
+        *per_export.entry(journal.export).or_default() += 1;
+    }
+    for (export, n) in per_export {
+        tally.moved(export, JournalState::Pending, JournalState::Posting, n);
+    }
     Ok(claimed)
 }
 
@@ -270,6 +277,7 @@ pub enum Outcome {
 /// Records the outcome of a journal that is `posting`.
 pub fn settle(
     conn: &mut Connection,
+    tally: &Tally,
     journal: &Claimed,
     outcome: &Outcome,
     at: DateTime<Utc>,
@@ -285,6 +293,11 @@ pub fn settle(
     if current.as_deref() != Some("posting") {
         return Ok(());
     }
+    let to = match outcome {
+        Outcome::Posted { .. } => JournalState::Posted,
+        Outcome::Failed(_) => JournalState::Failed,
+        Outcome::Requeue(_) => JournalState::Pending,
+    };
     match outcome {
         Outcome::Posted {
             xero_id,
@@ -322,7 +335,9 @@ pub fn settle(
         }
     }
     settle_status(&tx, journal.export)?;
-    tx.commit()
+    tx.commit()?;
+    tally.moved(journal.export, JournalState::Posting, to, 1);
+    Ok(())
 }
 
 fn json_list(items: &[String]) -> String {
@@ -342,6 +357,7 @@ fn journal_row(conn: &Connection, export: u64, key: &str) -> Result<(i64, String
 /// Voids a pending or failed journal, with who, when and why.
 pub fn void(
     conn: &mut Connection,
+    tally: &Tally,
     export: u64,
     key: &str,
     by: Actor<'_>,
@@ -373,12 +389,14 @@ pub fn void(
     note(&tx, id, at, by.name, &format!("voided: {reason}"))?;
     settle_status(&tx, export)?;
     tx.commit()?;
+    tally.moved(export, parse_state(&state), JournalState::Voided, 1);
     Ok(())
 }
 
 /// Puts failed journals back to pending with their re-planned content.
 pub fn retry(
     conn: &mut Connection,
+    tally: &Tally,
     export: u64,
     journals: &[PlannedJournal],
     postings: &[Posting],
@@ -427,6 +445,8 @@ pub fn retry(
     }
     settle_status(&tx, export)?;
     tx.commit()?;
+    let n = u32::try_from(journals.len()).unwrap_or(u32::MAX);
+    tally.moved(export, JournalState::Failed, JournalState::Pending, n);
     Ok(())
 }
 
@@ -462,13 +482,13 @@ mod tests {
         };
         create(
             &tx,
-            &NewExportRow {
+            NewExportRow {
                 number,
                 from: NaiveDate::from_ymd_opt(2019, 8, 1).unwrap(),
                 by,
                 at: at(),
-                journals,
-                postings: &[],
+                journals: journals.to_vec(),
+                postings: Vec::new(),
             },
         )?;
         tx.commit()?;
@@ -500,7 +520,17 @@ mod tests {
                 name: "Pat",
                 sub: "pat",
             };
-            void(c, 1, key.as_str(), by, "duplicate of a hand entry", at()).unwrap();
+            let tally = Tally::default();
+            void(
+                c,
+                &tally,
+                1,
+                key.as_str(),
+                by,
+                "duplicate of a hand entry",
+                at(),
+            )
+            .unwrap();
             assert_eq!(store(c, &[journal(&["GL-2", "GL-3"])]).unwrap(), 2);
             let status: String =
                 c.query_row("SELECT status FROM exports WHERE number = 1", [], |r| {

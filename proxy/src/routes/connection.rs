@@ -30,11 +30,15 @@ pub async fn status(
     responses(
         (status = 200, description = "ConnectStart: authorize_url (state bound to this caller, PKCE)", body = ConnectStart),
         (status = 401, description = "ApiError", body = ApiError),
-        (status = 403, description = "ApiError: only xero:admin may connect", body = ApiError)))]
-pub async fn start(State(state): State<AppState>, Admin(caller): Admin) -> Json<ConnectStart> {
-    Json(ConnectStart {
-        authorize_url: state.connections().start(&caller),
-    })
+        (status = 403, description = "ApiError: only xero:admin may connect", body = ApiError),
+        (status = 500, description = "ApiError: the attempt could not be stored", body = ApiError)))]
+pub async fn start(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+) -> Result<Json<ConnectStart>, AppError> {
+    Ok(Json(ConnectStart {
+        authorize_url: state.connections().start(&caller)?,
+    }))
 }
 
 /// Chooses the organisation when the consent covered several (admin).
@@ -56,7 +60,7 @@ pub async fn choose(
         .connections()
         .choose(&choice.tenant_id)
         .map_err(|e| match e {
-            ChooseError::NotConnected => AppError::Conflict(e.to_string()),
+            ChooseError::NotConnected => AppError::NotConnected(e.to_string()),
             ChooseError::UnknownTenant(_) => AppError::Invalid(e.to_string()),
             ChooseError::Xero(x) => x.into(),
         })?;

@@ -8,28 +8,17 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use chrono::NaiveDate;
 use futures_util::Stream;
-use serde::Deserialize;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ApiError, ExportCreated, ExportDetail, ExportSummary, ExportedLookup, ExportedPostings,
-    JournalDetail, NewExport, Progress, RetryRequest, VoidRequest,
+    ApiError, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
+    ExportedPostings, JournalDetail, NewExport, Progress, RetryRequest, VoidRequest,
 };
 
 use crate::AppState;
 use crate::auth::{Caller, EventCaller};
 use crate::error::{ApiJson, AppError};
 use crate::ledger::read;
-
-/// `?number=&date=`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct Search {
-    /// The Export Transaction #.
-    pub number: Option<u64>,
-    /// A day: exports created that day or synced from it.
-    pub date: Option<NaiveDate>,
-}
 
 fn key_of(text: &str) -> Result<JournalKey, AppError> {
     JournalKey::parse(text)
@@ -55,20 +44,25 @@ pub async fn exported(
     ))
 }
 
-/// Exports by number or date (newest first; the latest 50 without either).
+/// Exports by number, by day or by a range of days (newest first; the latest 50 without any).
 #[utoipa::path(get, path = "/api/exports", tag = "exports",
-    security(("caller_token" = [])), params(Search),
-    responses((status = 200, description = "ExportSummary list", body = Vec<ExportSummary>)))]
+    security(("caller_token" = [])), params(ExportSearch),
+    responses(
+        (status = 200, description = "ExportSummary list", body = Vec<ExportSummary>),
+        (status = 400, description = "ApiError: a day that is not YYYY-MM-DD, or from after to", body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(search): Query<Search>,
+    Query(search): Query<ExportSearch>,
 ) -> Result<Json<Vec<ExportSummary>>, AppError> {
-    Ok(Json(
-        state
-            .db()
-            .with(|c| read::list(c, search.number, search.date))?,
-    ))
+    if let Some((Some(from), Some(to))) = search.days()
+        && from > to
+    {
+        return Err(AppError::BadRequest(format!(
+            "from ({from}) is after to ({to}): swap them"
+        )));
+    }
+    Ok(Json(state.db().with(|c| read::list(c, &search))?))
 }
 
 /// Accept: re-plans and validates the journals, stores export #N durably, answers at once.

@@ -1,5 +1,5 @@
 //! What the API and the worker share: wake-ups, a change counter (the `sequence` of progress
-//! events), why posting is paused, and the recent pace for the ETA.
+//! events), why posting is paused, the recent pace for the ETA, and each export's counts.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,6 +11,7 @@ use tokio::sync::{Notify, watch};
 
 use super::WorkerSettings;
 use super::pacing::Pacer;
+use crate::ledger::tally::Tally;
 
 /// How far back the pace is measured.
 const PACE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
@@ -27,6 +28,7 @@ struct Inner {
     wake: Notify,
     changes: watch::Sender<u64>,
     status: Mutex<Status>,
+    tally: Tally,
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +46,7 @@ impl Default for Hub {
                 wake: Notify::new(),
                 changes: watch::channel(0).0,
                 status: Mutex::new(Status::default()),
+                tally: Tally::default(),
             }),
         }
     }
@@ -57,10 +60,15 @@ impl Hub {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The one pacer of every call to Xero's accounting API (the worker's, Accept's re-read of
-    /// the lock dates).
+    /// The one pacer of every call to Xero's accounting API (the worker's, reads of reference
+    /// data and Accept's re-read of the lock dates).
     pub fn pacer(&self) -> &Pacer {
         &self.inner.pacer
+    }
+
+    /// Each export's journals per state, kept as the ledger changes (progress reads it).
+    pub fn tally(&self) -> &Tally {
+        &self.inner.tally
     }
 
     /// Tells the worker there may be work (a new export, a retry, a new connection).

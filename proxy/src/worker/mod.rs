@@ -147,7 +147,7 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
         let claimed = ctx
             .state
             .db()
-            .with(|c| crate::ledger::write::claim(c, batch_size, &attempt, now));
+            .with(|c| crate::ledger::write::claim(c, ctx.hub().tally(), batch_size, &attempt, now));
         match claimed {
             Ok(batch) if batch.is_empty() => {
                 // Everything left is in flight already; wait for a change.

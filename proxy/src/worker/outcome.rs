@@ -78,7 +78,11 @@ pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
     let now = ctx.state.now();
     let mut settled = 0;
     for (journal, outcome) in outcomes {
-        if let Err(e) = ctx.state.db().with(|c| settle(c, journal, outcome, now)) {
+        if let Err(e) = ctx
+            .state
+            .db()
+            .with(|c| settle(c, ctx.hub().tally(), journal, outcome, now))
+        {
             // The journal stays `posting`: the next start-up looks it up in Xero.
             tracing::error!(error = %e, key = %journal.planned.key, "cannot record an outcome");
         }

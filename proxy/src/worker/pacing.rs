@@ -1,6 +1,8 @@
 //! Pacing to Xero's limits, judged by the proxy's clock: at most `per_window` calls in any
 //! sliding window (so none of Xero's fixed minutes can exceed 60), a pause after a 429 for its
-//! `Retry-After`, and the day budget read from `X-DayLimit-Remaining`.
+//! `Retry-After`, and the day budget read from `X-DayLimit-Remaining`. Every call to Xero's
+//! accounting API counts, as Xero counts them all in the same minute: the worker's calls wait
+//! for a slot, reads of reference data are counted as they go ([`Pacer::count`]).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -79,6 +81,20 @@ impl Pacer {
 
     /// Decides at `now` whether a call may go, counting it if so.
     pub fn check(&self, now: DateTime<Utc>) -> Decision {
+        self.decide(now, true)
+    }
+
+    /// Counts a call that goes now without waiting for a slot (a read of reference data), so
+    /// the paced calls leave room for it in Xero's minute.
+    pub fn count(&self, now: DateTime<Utc>) {
+        let mut state = self.state();
+        state.sent.push_back(now);
+        if let Some(left) = state.day_remaining.as_mut() {
+            *left = left.saturating_sub(1);
+        }
+    }
+
+    fn decide(&self, now: DateTime<Utc>, take: bool) -> Decision {
         let mut state = self.state();
         let window = state.window;
         if let Some((until, reason)) = state.hold.clone() {
@@ -109,9 +125,11 @@ impl Pacer {
                 reason: None,
             };
         }
-        state.sent.push_back(now);
-        if let Some(left) = state.day_remaining.as_mut() {
-            *left = left.saturating_sub(1);
+        if take {
+            state.sent.push_back(now);
+            if let Some(left) = state.day_remaining.as_mut() {
+                *left = left.saturating_sub(1);
+            }
         }
         Decision::Go
     }
@@ -134,11 +152,21 @@ impl Pacer {
         self.state().day_remaining = Some(left);
     }
 
-    /// Waits until a call may go, showing why while Xero made us wait.
+    /// Waits until a call may go, showing why while Xero made us wait; the call is counted.
     pub async fn slot(&self, state: &AppState) {
+        self.wait(state, true).await;
+    }
+
+    /// Waits until a call could go, without counting one: for a call that [`Pacer::count`]s
+    /// itself as it goes.
+    pub async fn room(&self, state: &AppState) {
+        self.wait(state, false).await;
+    }
+
+    async fn wait(&self, state: &AppState, take: bool) {
         loop {
             let now = state.now();
-            match self.check(now) {
+            match self.decide(now, take) {
                 Decision::Go => return,
                 Decision::Wait { until, reason } => {
                     if let Some(reason) = reason {
@@ -194,6 +222,27 @@ mod tests {
         );
         assert_eq!(pacer.check(at(60)), Decision::Go);
         assert!(matches!(pacer.check(at(60)), Decision::Wait { .. }));
+    }
+
+    #[test]
+    fn calls_counted_without_a_slot_take_room_in_the_window() {
+        let pacer = Pacer::new(WorkerSettings {
+            per_window: 3,
+            window: Duration::from_secs(60),
+            ..WorkerSettings::default()
+        });
+        // Two reads of reference data, then the paced calls: one slot is left, not three.
+        pacer.count(at(0));
+        pacer.count(at(0));
+        assert_eq!(pacer.decide(at(1), false), Decision::Go);
+        assert_eq!(pacer.check(at(1)), Decision::Go);
+        assert_eq!(
+            pacer.check(at(2)),
+            Decision::Wait {
+                until: at(60),
+                reason: None
+            }
+        );
     }
 
     #[test]

@@ -6,9 +6,6 @@
 //! new access token is handed out; refresh a little before expiry on use, and at least every
 //! [`IDLE_REFRESH`] when idle so a quiet tenant never reaches Xero's 60-day limit.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension as _, params};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -31,11 +28,16 @@ pub const PENDING_LIFETIME: Duration = Duration::minutes(15);
 /// The associated data of the sealed token set.
 const TOKENS_PURPOSE: &str = "srm-xero xero_connection.tokens v1";
 
-/// A started authorization, waiting for its callback.
+/// The associated data of a started attempt's sealed PKCE verifier: bound to its `state`, so a
+/// verifier cannot be moved to another attempt's row.
+fn verifier_purpose(state: &str) -> String {
+    format!("srm-xero connection_attempt.verifier v1 {state}")
+}
+
+/// A started authorization, waiting for its callback (a `connection_attempt` row).
 struct Pending {
     verifier: SecretString,
-    caller: Caller,
-    started: DateTime<Utc>,
+    started_by: String,
 }
 
 /// What the callback achieved.
@@ -95,7 +97,6 @@ pub struct Connections {
     oauth: OAuth,
     xero: XeroClient,
     clock: Clock,
-    pending: Mutex<HashMap<String, Pending>>,
     /// Held while a refresh is in flight: the single flight.
     refreshing: tokio::sync::Mutex<()>,
 }
@@ -133,7 +134,6 @@ impl Connections {
             oauth,
             xero,
             clock,
-            pending: Mutex::new(HashMap::new()),
             refreshing: tokio::sync::Mutex::new(()),
         }
     }
@@ -242,21 +242,59 @@ impl Connections {
         })
     }
 
-    /// Starts a connection for `caller`: the authorize URL, with `state` bound to them.
-    pub fn start(&self, caller: &Caller) -> String {
+    /// Starts a connection for `caller`: the authorize URL, with `state` bound to them. The
+    /// attempt is stored, so the callback still finds it after a restart of the proxy.
+    pub fn start(&self, caller: &Caller) -> rusqlite::Result<String> {
         let now = self.now();
         let authorization = self.oauth.authorize();
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.retain(|_, p| now - p.started < PENDING_LIFETIME);
-        pending.insert(
-            authorization.state,
-            Pending {
-                verifier: authorization.verifier,
-                caller: caller.clone(),
-                started: now,
-            },
+        let sealed = self.sealer.seal(
+            &verifier_purpose(&authorization.state),
+            authorization.verifier.expose_secret().as_bytes(),
         );
-        authorization.url
+        self.db.with(|c| {
+            c.execute(
+                "DELETE FROM connection_attempt WHERE started_at < ?1",
+                params![now - PENDING_LIFETIME],
+            )?;
+            c.execute(
+                "INSERT INTO connection_attempt (state, verifier, started_by, started_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                params![authorization.state, sealed, caller.name, now],
+            )
+        })?;
+        Ok(authorization.url)
+    }
+
+    /// Takes the started attempt for `state` (each is used once), if it has not expired.
+    fn take_pending(&self, state: &str, now: DateTime<Utc>) -> Option<Pending> {
+        let row = self
+            .db
+            .with(|c| {
+                c.query_row(
+                    "DELETE FROM connection_attempt WHERE state = ?1
+                     RETURNING verifier, started_by, started_at",
+                    params![state],
+                    |r| {
+                        Ok((
+                            r.get::<_, Vec<u8>>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, DateTime<Utc>>(2)?,
+                        ))
+                    },
+                )
+                .optional()
+            })
+            .inspect_err(|e| tracing::error!(error = %e, "reading a connection attempt failed"))
+            .ok()??;
+        let (sealed, started_by, started_at) = row;
+        if now - started_at >= PENDING_LIFETIME {
+            return None;
+        }
+        let verifier = self.sealer.open(&verifier_purpose(state), &sealed).ok()?;
+        Some(Pending {
+            verifier: SecretString::from(String::from_utf8(verifier).ok()?),
+            started_by,
+        })
     }
 
     /// The callback: exchanges the code, reads `/connections`, stores the sealed token set.
@@ -268,11 +306,7 @@ impl Connections {
     ) -> Result<Finished, CallbackError> {
         let now = self.now();
         let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(state)
-            .filter(|p| now - p.started < PENDING_LIFETIME)
+            .take_pending(state, now)
             .ok_or(CallbackError::UnknownState)?;
         if let Some(error) = error {
             return Err(CallbackError::Denied(error));
@@ -285,7 +319,10 @@ impl Connections {
             .map_err(|e| CallbackError::Xero(e.to_string()))?;
         let organisations = self
             .xero
-            .connections(tokens.access_token.expose_secret())
+            .connections(
+                tokens.access_token.expose_secret(),
+                tokens.auth_event_id().as_deref(),
+            )
             .await
             .map_err(|e| CallbackError::Xero(e.to_string()))?;
         let choices: Vec<OrganisationRef> = organisations
@@ -319,7 +356,7 @@ impl Connections {
                         sealed,
                         tokens.expires_at,
                         now,
-                        pending.caller.name,
+                        pending.started_by,
                     ],
                 )
             })
@@ -328,7 +365,7 @@ impl Connections {
                 CallbackError::Internal
             })?;
         tracing::info!(
-            by = %pending.caller.name,
+            by = %pending.started_by,
             organisations = choices.len(),
             state = state_text(state),
             "Xero connected"

@@ -239,9 +239,18 @@ impl XeroClient {
         }
     }
 
-    /// `GET {api}/connections`.
-    pub async fn connections(&self, access_token: &str) -> Result<Vec<XeroConnection>, XeroError> {
-        match self.get("/connections", access_token, None, None).await? {
+    /// `GET {api}/connections`; with `auth_event`, only the organisations that consent covered
+    /// (not ones the same user connected to the app before).
+    pub async fn connections(
+        &self,
+        access_token: &str,
+        auth_event: Option<&str>,
+    ) -> Result<Vec<XeroConnection>, XeroError> {
+        let path = match auth_event {
+            Some(event) => format!("/connections?authEventId={event}"),
+            None => "/connections".to_owned(),
+        };
+        match self.get(&path, access_token, None, None).await? {
             Fetched::Body(body) => serde_json::from_slice(&body)
                 .map_err(|e| XeroError::Other(format!("connections do not parse: {e}"))),
             Fetched::NotModified => Err(XeroError::Other("304 without If-Modified-Since".into())),

@@ -38,6 +38,24 @@ impl std::fmt::Debug for TokenSet {
     }
 }
 
+impl TokenSet {
+    /// The consent this token set came from: the `authentication_event_id` claim of Xero's JWT
+    /// access token. Read without verifying the signature — the token came straight from Xero's
+    /// token endpoint — and only used to filter `/connections`; `None` when absent or odd.
+    pub fn auth_event_id(&self) -> Option<String> {
+        use base64::Engine as _;
+        let payload = self.access_token.expose_secret().split('.').nth(1)?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
+        let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
+        let event = claims.get("authentication_event_id")?.as_str()?;
+        let plain =
+            !event.is_empty() && event.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        plain.then(|| event.to_owned())
+    }
+}
+
 /// A started authorization: the URL for the admin's popup, and what the callback needs.
 pub struct Authorization {
     /// Xero's consent page.
@@ -220,5 +238,40 @@ fn grant_error(e: BasicRequestTokenError<HttpClientError<reqwest::Error>>) -> Gr
             "the token endpoint's answer does not parse".into(),
         )),
         _ => GrantError::Xero(XeroError::Transient("token request failed".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    fn with_access(access: &str) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from(access.to_owned()),
+            refresh_token: SecretString::from(String::new()),
+            expires_at: DateTime::<Utc>::MIN_UTC,
+            scopes: Vec::new(),
+        }
+    }
+
+    fn jwt(payload: &str) -> String {
+        format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    #[test]
+    fn the_auth_event_is_read_from_the_access_tokens_claims() {
+        let event = "8e6a1f52-0c3b-4b9e-9d3e-1f2a3b4c5d6e";
+        let token = jwt(&format!(
+            r#"{{"authentication_event_id":"{event}","exp":1}}"#
+        ));
+        assert_eq!(with_access(&token).auth_event_id().as_deref(), Some(event));
+        // Opaque tokens, a missing claim and anything that would need escaping in a URL: none.
+        assert_eq!(with_access("opaque-token").auth_event_id(), None);
+        assert_eq!(with_access(&jwt(r#"{"exp":1}"#)).auth_event_id(), None);
+        let odd = jwt(r#"{"authentication_event_id":"a&b=c"}"#);
+        assert_eq!(with_access(&odd).auth_event_id(), None);
     }
 }

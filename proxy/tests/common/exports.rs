@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use srm_xero_shared::api::{Progress, ReferenceSnapshot};
 use srm_xero_shared::{JournalKey, MappingSettings, PlanRequest, PlannedJournal, Posting, plan};
 use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
-use srm_xero_tests::sim::StoredJournal;
+use srm_xero_tests::sim::{Fault, FaultKind, StoredJournal};
 
 use super::TestApp;
 
@@ -128,6 +128,20 @@ pub async fn export_all(app: &TestApp, postings: &[Posting]) -> (u64, Vec<Planne
     let (status, body) = accept(app, postings, &keys).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     (body["number"].as_u64().unwrap(), journals)
+}
+
+/// Like [`export_all`], with Xero holding the first PUT until `release_held`: answers once that
+/// call is inside Xero.
+pub async fn export_holding_first_call(
+    app: &TestApp,
+    postings: &[Posting],
+) -> (u64, Vec<PlannedJournal>) {
+    app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
+    let exported = export_all(app, postings).await;
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 1)
+        .await;
+    exported
 }
 
 pub async fn progress(app: &TestApp, number: u64) -> Progress {

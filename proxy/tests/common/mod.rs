@@ -32,6 +32,8 @@ pub fn start_time() -> DateTime<Utc> {
 pub struct TestApp {
     pub worker: srm_xero_proxy::worker::WorkerSettings,
     pub app: Option<App>,
+    /// The URL of a proxy running in another process (the benchmark's), used instead of `app`.
+    pub remote: Option<String>,
     pub sim: SimHandle,
     pub data: TempDir,
     pub dist: TempDir,
@@ -90,6 +92,7 @@ pub async fn spawn_with_worker(
     TestApp {
         worker,
         app: Some(app),
+        remote: None,
         sim,
         data,
         dist,
@@ -164,13 +167,26 @@ impl TestApp {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app().url())
+        match &self.remote {
+            Some(base) => format!("{base}{path}"),
+            None => format!("{}{path}", self.app().url()),
+        }
     }
 
     /// Stops the proxy and starts a new one on the same data folder.
     pub async fn restart(&mut self) {
+        self.restart_on("127.0.0.1:0").await;
+    }
+
+    /// Restarts on the same address, as a deployed proxy would be: its redirect URI stays.
+    pub async fn restart_in_place(&mut self) {
+        let address = self.app().url().trim_start_matches("http://").to_owned();
+        self.restart_on(&address).await;
+    }
+
+    async fn restart_on(&mut self, address: &str) {
         self.app.take().unwrap().shutdown().await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
         self.app = Some(start_proxy_with(
             listener,
             &self.sim,

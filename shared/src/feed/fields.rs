@@ -7,10 +7,11 @@ use rust_decimal::Decimal;
 
 use super::{FeedError, FieldProblem, Location, MAX_ACCOUNT_LEN, Posting, Source};
 use crate::amount::parse_amount;
+use crate::xero::dates::{parse_iso_date, parse_us_date};
 
 /// A posting's fields as text, before any of them is trusted.
 #[derive(Debug, Default)]
-pub(super) struct PostingFields {
+pub(crate) struct PostingFields {
     pub id: Option<String>,
     pub date: Option<String>,
     pub account: Option<String>,
@@ -98,9 +99,9 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let iso = text.len() == 10 && text.as_bytes()[4] == b'-';
     let us = text.len() == 10 && text.as_bytes()[2] == b'/';
     if iso {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+        parse_iso_date(text)
     } else if us {
-        NaiveDate::parse_from_str(text, "%m/%d/%Y").ok()
+        parse_us_date(text)
     } else {
         None
     }

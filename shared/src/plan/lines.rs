@@ -67,7 +67,7 @@ pub(super) fn tracking_for(posting: &Posting, settings: &MappingSettings) -> Vec
         (&settings.tracking.division, &posting.division),
         (&settings.tracking.store, &posting.store),
     ];
-    dimensions
+    let mut tracking = dimensions
         .into_iter()
         .filter_map(|(map, value)| {
             let (map, value) = (map.as_ref()?, value.as_ref()?);
@@ -77,7 +77,10 @@ pub(super) fn tracking_for(posting: &Posting, settings: &MappingSettings) -> Vec
                 ..TrackingRef::default()
             })
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // `collect` leaves room for four; a line keeps its tracking for the life of the plan.
+    tracking.shrink_to_fit();
+    tracking
 }
 
 /// The lines of one journal, and the problems found while forming them.

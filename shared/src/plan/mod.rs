@@ -184,7 +184,7 @@ pub fn plan(request: &PlanRequest<'_>) -> Plan {
                 .push(posting);
         }
     }
-    skipped.already_exported.sort();
+    crate::sort::sort(&mut skipped.already_exported);
     let index = ReferenceIndex::new(request.reference);
     let journals = groups
         .into_iter()
@@ -206,7 +206,7 @@ fn plan_journal(
 ) -> PlannedJournal {
     let settings = request.settings;
     let mut ids: Vec<String> = postings.iter().map(|p| p.id.clone()).collect();
-    ids.sort_unstable();
+    crate::sort::sort(&mut ids);
     let key = JournalKey::from_posting_ids(ids.iter().map(String::as_str));
     let (mut lines, mut problems) = lines::form_lines(postings, settings);
     if lines.is_empty() {
@@ -217,12 +217,14 @@ fn plan_journal(
             problems.push(Problem::TooFewLines { lines: lines.len() });
         }
     }
+    // Growing by pushes leaves room for four lines; an export keeps thousands of journals.
+    lines.shrink_to_fit();
     let export = request
         .export_number
         .map_or_else(|| "new".to_owned(), |n| n.to_string());
     let fill = |template: &str| {
         template
-            .replace("{date}", &date.format("%Y-%m-%d").to_string())
+            .replace("{date}", &date.to_string())
             .replace("{group}", &group)
             .replace("{export}", &export)
             .replace("{key}", key.as_str())

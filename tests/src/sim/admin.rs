@@ -88,7 +88,10 @@ pub async fn calls(State(sim): State<Arc<Shared>>) -> Response {
         .lock()
         .calls
         .iter()
-        .map(|c| json!({"at": c.at, "method": c.method, "path": c.path, "headers": c.headers, "body": c.body}))
+        .map(|c| {
+            json!({"at": c.at, "method": c.method, "path": c.path, "headers": c.headers, "body": c.body,
+                   "status": c.status, "rate_limit_problem": c.rate_limit_problem})
+        })
         .collect();
     Json(list).into_response()
 }

@@ -1,5 +1,6 @@
 //! Inspection: every call received (method, path, headers without secrets, body with secrets
-//! masked), recorded by a middleware before any other handling; plus per-tenant counts.
+//! masked), recorded by a middleware before any other handling, with the status it was answered
+//! (and a 429's rate-limit problem); plus per-tenant counts.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,6 +37,11 @@ pub struct RecordedCall {
     /// Header names in lower case, secrets left out.
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The answer's status; `None` while the call runs, or when no answer was sent (a dropped
+    /// connection).
+    pub status: Option<u16>,
+    /// A 429's `X-Rate-Limit-Problem` (`minute`, `day`, `appminute`, `concurrent`).
+    pub rate_limit_problem: Option<String>,
 }
 
 impl RecordedCall {
@@ -114,11 +120,26 @@ pub async fn record(State(sim): State<Arc<Shared>>, request: Request, next: Next
             .map_or_else(|| parts.uri.path().to_owned(), ToString::to_string),
         headers,
         body: body_text,
+        status: None,
+        rate_limit_problem: None,
     };
-    sim.lock().calls.push(call);
+    let index = {
+        let mut state = sim.lock();
+        state.calls.push(call);
+        state.calls.len() - 1
+    };
     sim.bump();
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    // Calls are only ever appended, so the index still names this call.
+    if let Some(call) = sim.lock().calls.get_mut(index) {
+        call.status = Some(response.status().as_u16());
+        call.rate_limit_problem =
+            super::wire::header_text(response.headers(), "x-rate-limit-problem").map(str::to_owned);
+    }
+    sim.bump();
+    response
 }
 
 fn mask_form(body: &str) -> String {

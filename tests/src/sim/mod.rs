@@ -292,11 +292,11 @@ impl SimHandle {
         let mut state = self.shared.lock();
         let state = &mut *state;
         let tenants: Vec<String> = tenants.iter().map(|t| (*t).to_owned()).collect();
-        state.identity.connect(&mut state.rng, &tenants, now);
+        let auth_event_id = state.identity.connect(&mut state.rng, &tenants, now);
         let scopes = scopes.split_whitespace().map(String::from).collect();
         state
             .identity
-            .new_grant(&mut state.rng, scopes, now, &state.settings)
+            .new_grant(&mut state.rng, scopes, auth_event_id, now, &state.settings)
     }
 
     /// Queues a fault.

@@ -23,6 +23,7 @@ pub struct Pending {
 #[derive(Debug, Clone)]
 struct Code {
     scopes: Vec<String>,
+    auth_event_id: String,
     redirect_uri: String,
     code_challenge: Option<String>,
     expires: DateTime<Utc>,
@@ -32,6 +33,8 @@ struct Code {
 #[derive(Debug, Clone)]
 struct Grant {
     scopes: Vec<String>,
+    /// The consent that created it: the access tokens carry it, `/connections` filters by it.
+    auth_event_id: String,
     revoked: bool,
 }
 
@@ -118,12 +121,13 @@ impl IdentityStore {
         now: DateTime<Utc>,
         settings: &Settings,
     ) -> String {
-        self.connect(rng, tenants, now);
+        let auth_event_id = self.connect(rng, tenants, now);
         let code = rng.token(24);
         self.codes.insert(
             code.clone(),
             Code {
                 scopes: pending.scopes.clone(),
+                auth_event_id,
                 redirect_uri: pending.redirect_uri.clone(),
                 code_challenge: pending.code_challenge.clone(),
                 expires: now + lifetime(settings.code_lifetime),
@@ -133,8 +137,13 @@ impl IdentityStore {
         code
     }
 
-    /// Creates or refreshes the connections to `tenants` under one new auth event.
-    pub fn connect(&mut self, rng: &mut SplitMix64, tenants: &[String], now: DateTime<Utc>) {
+    /// Creates or refreshes the connections to `tenants` under one new auth event; answers its id.
+    pub fn connect(
+        &mut self,
+        rng: &mut SplitMix64,
+        tenants: &[String],
+        now: DateTime<Utc>,
+    ) -> String {
         let auth_event_id = rng.uuid();
         for tenant in tenants {
             if let Some(c) = self.connections.iter_mut().find(|c| &c.tenant_id == tenant) {
@@ -150,6 +159,7 @@ impl IdentityStore {
                 });
             }
         }
+        auth_event_id
     }
 
     /// Exchanges a code: single use, unexpired, same redirect URI, PKCE verifier when challenged.
@@ -173,8 +183,8 @@ impl IdentityStore {
         {
             return Err(GrantError::InvalidGrant);
         }
-        let scopes = entry.scopes.clone();
-        Ok(self.new_grant(rng, scopes, now, settings))
+        let (scopes, auth_event_id) = (entry.scopes.clone(), entry.auth_event_id.clone());
+        Ok(self.new_grant(rng, scopes, auth_event_id, now, settings))
     }
 
     /// Issues a token set directly (test helper and the code exchange's second half).
@@ -182,6 +192,7 @@ impl IdentityStore {
         &mut self,
         rng: &mut SplitMix64,
         scopes: Vec<String>,
+        auth_event_id: String,
         now: DateTime<Utc>,
         settings: &Settings,
     ) -> TokenAnswer {
@@ -190,6 +201,7 @@ impl IdentityStore {
             grant.clone(),
             Grant {
                 scopes,
+                auth_event_id,
                 revoked: false,
             },
         );
@@ -203,9 +215,13 @@ impl IdentityStore {
         now: DateTime<Utc>,
         settings: &Settings,
     ) -> TokenAnswer {
-        let access_token = format!("sim-at-{}", rng.token(24));
-        let refresh_token = format!("sim-rt-{}", rng.token(24));
         let life = lifetime(settings.access_token_lifetime);
+        let access_token = access_jwt(
+            &self.grants[grant].auth_event_id,
+            now + life,
+            &format!("sim-at-{}", rng.token(24)),
+        );
+        let refresh_token = format!("sim-rt-{}", rng.token(24));
         self.access.insert(
             access_token.clone(),
             Access {
@@ -288,6 +304,20 @@ impl IdentityStore {
     pub fn is_connected(&self, tenant: &str) -> bool {
         self.connections.iter().any(|c| c.tenant_id == tenant)
     }
+}
+
+/// An access token shaped as Xero's: a JWT whose payload names the consent
+/// (`authentication_event_id`). The signature part is random; nothing here verifies it.
+fn access_jwt(auth_event_id: &str, expires: DateTime<Utc>, signature: &str) -> String {
+    let part = |value: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    };
+    let header = part(serde_json::json!({"alg": "RS256", "typ": "JWT"}));
+    let payload = part(serde_json::json!({
+        "authentication_event_id": auth_event_id,
+        "exp": expires.timestamp(),
+    }));
+    format!("{header}.{payload}.{signature}")
 }
 
 fn lifetime(d: std::time::Duration) -> Duration {
