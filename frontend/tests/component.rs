@@ -564,6 +564,45 @@ async fn the_lookup_finds_an_export_by_number_and_opens_it_with_the_keyboard() {
 }
 
 #[wasm_bindgen_test]
+async fn the_highlighted_export_stays_in_sight_in_a_long_list() {
+    let fake = Rc::new(Fake::default());
+    let template = fixtures::export_list().remove(0);
+    *fake.exports.borrow_mut() = (1..=80)
+        .rev()
+        .map(|number| ExportSummary {
+            number,
+            ..template.clone()
+        })
+        .collect();
+    let host = mounted(Rc::clone(&fake), "").await;
+    click(&button(&host, "lookup")).await;
+    wait_for("the 80 past exports", || {
+        all(&host, "table.lookup tbody tr").len() == 80
+    })
+    .await;
+    let number = input(&host, "lookup-number");
+    for _ in 0..6 {
+        press(&number, "PageDown").await;
+    }
+    let active = get(&host, "table.lookup tr[aria-selected='true']");
+    assert_eq!(active.get_attribute("data-number").as_deref(), Some("20"));
+    let dialog = active.closest(".dialog").unwrap().unwrap();
+    let (row, frame) = (
+        active.get_bounding_client_rect(),
+        dialog.get_bounding_client_rect(),
+    );
+    // Within a pixel: "nearest" puts it at the scrolling box's edge, in sub-pixel units.
+    assert!(
+        row.top() >= frame.top() - 1.0 && row.bottom() <= frame.bottom() + 1.0,
+        "row {}..{} outside the dialog {}..{}",
+        row.top(),
+        row.bottom(),
+        frame.top(),
+        frame.bottom()
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_mapping_screen_saves_and_the_preview_re_plans() {
     let fake = Rc::new(Fake::default());
     let host = mounted(Rc::clone(&fake), ADMIN_TOKEN).await;

@@ -335,6 +335,53 @@ async fn an_answer_lost_after_xero_saved_the_journals_still_posts_them_once() {
 }
 
 #[tokio::test]
+async fn a_call_that_times_out_is_looked_up_only_after_xero_had_time_to_finish_it() {
+    let worker = WorkerSettings {
+        call_timeout: std::time::Duration::from_millis(300),
+        ..WorkerSettings::default()
+    };
+    let app = spawn_with_worker(simulator(), worker).await;
+    app.connect_to(ACME_TENANT_ID).await;
+    // Xero takes 1.5 s (real time) over the call; the proxy gives up after 0.3 s.
+    app.sim
+        .inject(Fault::next(1, FaultKind::Delay { ms: 1_500 }).only("PUT"));
+    let postings = gl("GL-", 12);
+    let (number, journals) = export_all(&app, &postings).await;
+    let gave_up = app.now();
+    let waiting = wait_progress(&app, number, |p| p.waiting.is_some()).await;
+    let reason = &waiting.waiting.as_ref().unwrap().reason;
+    assert!(reason.contains("did not answer in time"), "{reason}");
+    // Whatever Xero did with the slow call, it is over before the proxy looks.
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 0)
+        .await;
+    let lookups = || {
+        app.sim
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "GET" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lookups().len(),
+        0,
+        "nothing is looked up while Xero may still be working"
+    );
+
+    let done = wait_settled(&app, number, true).await;
+    assert_eq!(done.counts.posted, 12);
+    assert_each_once(&app, &journals, &postings);
+    let first_lookup = lookups()
+        .first()
+        .map(|c| c.at)
+        .expect("the journals were looked up");
+    assert!(
+        first_lookup >= gave_up + chrono::Duration::seconds(60),
+        "looked up at {first_lookup}, the call was given up at {gave_up}"
+    );
+}
+
+#[tokio::test]
 async fn a_refused_token_is_refreshed_once_and_the_call_sent_again() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;

@@ -38,6 +38,20 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
     let visible = props.lookup.visible();
     let active = props.lookup.active.min(visible.len().saturating_sub(1));
     let active_number = visible.get(active).map(|e| e.number);
+    let table = use_node_ref();
+    {
+        // The highlighted row stays in sight while the keys move it through a long list.
+        let table = table.clone();
+        use_effect_with(active_number, move |_| {
+            if let Some(table) = table.cast::<web_sys::Element>()
+                && let Ok(Some(row)) = table.query_selector("tr.active")
+            {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                row.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        });
+    }
     let on_key = {
         let on_move = props.on_move.clone();
         let on_pick = props.on_pick.clone();
@@ -77,7 +91,7 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
         }
         Some(_) => html! {
             <div class="table-wrap">
-            <table class="lookup" role="listbox" aria-label="Past exports"
+            <table class="lookup" role="listbox" aria-label="Past exports" ref={table}
                 aria-activedescendant={active_number.map(row_id)}>
                 <thead><tr>
                     <th>{ "#" }</th><th>{ "From" }</th><th>{ "When" }</th><th>{ "Who" }</th>

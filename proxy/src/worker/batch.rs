@@ -35,6 +35,7 @@ async fn send(ctx: &Ctx, access: &SecretString, tenant: &str, key: &str, body: &
         .header("idempotency-key", key)
         .header("accept", "application/json")
         .header("content-type", "application/json")
+        .timeout(ctx.settings.call_timeout)
         .body(body.to_vec())
         .send()
         .await;
@@ -142,10 +143,18 @@ pub(crate) async fn post(
                 tracing::warn!(%cause, "no answer from Xero; looking the journals up");
                 if timed_out {
                     // The call may still be running at Xero: let it finish before looking.
-                    let until = ctx.state.now()
-                        + chrono::TimeDelta::from_std(ctx.settings.settle_after_timeout)
-                            .unwrap_or_default();
+                    let settle = ctx.settings.settle_after_timeout;
+                    let until =
+                        ctx.state.now() + chrono::TimeDelta::from_std(settle).unwrap_or_default();
+                    ctx.hub().set_waiting(Some(Waiting {
+                        reason: format!(
+                            "Xero did not answer in time — checking in {} s whether it saved the journals",
+                            settle.as_secs().max(1)
+                        ),
+                        until: Some(until),
+                    }));
                     wait_until(&ctx.state, until).await;
+                    ctx.hub().set_waiting(None);
                 }
                 recovery::resolve(ctx, batch).await;
                 return;

@@ -38,6 +38,8 @@ pub struct WorkerSettings {
     pub backoff: Duration,
     /// Quick retries of one call (same Idempotency-Key) before its journals are looked up.
     pub quick_retries: u32,
+    /// How long a journals call may wait for Xero's answer before its outcome counts as unknown.
+    pub call_timeout: Duration,
     /// How long a timed-out call may still be running at Xero before its journals are looked up.
     pub settle_after_timeout: Duration,
     /// Journals per call, at most Xero's 50 (clamped to 1..=50). Fewer only to measure a naive,
@@ -53,6 +55,7 @@ impl Default for WorkerSettings {
             window: Duration::from_secs(61),
             backoff: Duration::from_secs(1),
             quick_retries: 3,
+            call_timeout: Duration::from_secs(60),
             settle_after_timeout: Duration::from_secs(60),
             batch_size: JOURNALS_PER_CALL,
         }
