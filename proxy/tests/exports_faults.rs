@@ -237,26 +237,8 @@ async fn a_429_storm_waits_for_retry_after_says_so_and_posts_once() {
 async fn five_hundreds_and_503s_are_retried_with_the_same_key() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(
-        Fault::next(
-            2,
-            FaultKind::Status {
-                status: 500,
-                retry_after: None,
-            },
-        )
-        .only("PUT"),
-    );
-    app.sim.inject(
-        Fault::next(
-            1,
-            FaultKind::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(Fault::status(2, 500).only("PUT"));
+    app.sim.inject(Fault::status(1, 503).only("PUT"));
     let postings = gl("GL-", 10);
     let (number, journals) = export_all(&app, &postings).await;
     let done = wait_settled(&app, number, true).await;
@@ -270,16 +252,7 @@ async fn five_hundreds_and_503s_are_retried_with_the_same_key() {
 async fn when_retries_run_out_the_journals_are_looked_up_before_a_new_key_is_used() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(
-        Fault::next(
-            5,
-            FaultKind::Status {
-                status: 500,
-                retry_after: None,
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(Fault::status(5, 500).only("PUT"));
     let postings = gl("GL-", 4);
     let (number, journals) = export_all(&app, &postings).await;
     let done = wait_settled(&app, number, true).await;
@@ -386,16 +359,7 @@ async fn a_refused_token_is_refreshed_once_and_the_call_sent_again() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
     let refreshes = app.token_calls("refresh_token");
-    app.sim.inject(
-        Fault::next(
-            1,
-            FaultKind::Status {
-                status: 401,
-                retry_after: None,
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(Fault::status(1, 401).only("PUT"));
     let postings = gl("GL-", 5);
     let (number, journals) = export_all(&app, &postings).await;
     let done = wait_settled(&app, number, false).await;

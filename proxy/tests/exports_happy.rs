@@ -4,16 +4,14 @@
 mod common;
 
 use common::exports::{
-    accept, assert_each_once, export_all, gl, journals_in, plan_like_the_component, puts,
+    accept, assert_each_once, export_all, exported, gl, journals_in, plan_like_the_component, puts,
     wait_settled,
 };
 use common::{CLERK_NAME, simulator, spawn_with};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use srm_xero_shared::JournalKey;
-use srm_xero_shared::api::{
-    ExportDetail, ExportStatus, ExportedPostings, JournalDetail, JournalState,
-};
+use srm_xero_shared::api::{ExportDetail, ExportStatus, JournalDetail, JournalState};
 use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
 use srm_xero_tests::sim::{ElementOrder, Settings};
 
@@ -118,16 +116,7 @@ async fn every_journal_reaches_xero_once_with_the_sums_of_its_postings() {
 
     // Found by number and by days; its postings count as exported.
     assert_export_one_is_found(&app).await;
-    let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
-    let (_, exported) = app
-        .call(
-            Method::POST,
-            "/api/exported",
-            &app.clerk(),
-            Some(json!({"posting_ids": ids})),
-        )
-        .await;
-    let exported: ExportedPostings = serde_json::from_value(exported).unwrap();
+    let exported = exported(&app, &postings).await;
     assert_eq!(exported.exported.len(), 360);
     assert_eq!(
         exported.last_exported_date,
@@ -243,16 +232,7 @@ async fn two_overlapping_exports_at_once_put_each_posting_in_one_journal() {
     }
     assert_eq!(seen.len(), 30);
     assert!(seen.values().all(|n| *n == 1));
-    let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
-    let (_, exported) = app
-        .call(
-            Method::POST,
-            "/api/exported",
-            &app.clerk(),
-            Some(json!({"posting_ids": ids})),
-        )
-        .await;
-    assert_eq!(exported["exported"].as_object().unwrap().len(), 90);
+    assert_eq!(exported(&app, &all).await.exported.len(), 90);
 }
 
 #[tokio::test]

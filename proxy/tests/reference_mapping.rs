@@ -16,6 +16,21 @@ fn xero_reads(app: &common::TestApp) -> Vec<srm_xero_tests::sim::RecordedCall> {
         .collect()
 }
 
+/// `PUT /api/mapping` as the admin.
+async fn put_mapping(
+    app: &common::TestApp,
+    settings: &serde_json::Value,
+    version: u64,
+) -> (StatusCode, serde_json::Value) {
+    app.call(
+        Method::PUT,
+        "/api/mapping",
+        &app.admin(),
+        Some(json!({"settings": settings, "version": version})),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn reference_data_is_cached_and_re_read_with_if_modified_since() {
     let app = spawn_app().await;
@@ -100,14 +115,7 @@ async fn mapping_settings_validate_save_and_record_who_changed_them() {
     let mut settings = doc["settings"].clone();
     settings["accounts"] = json!([{"srm_account": "4000", "xero_code": "9876"}]);
     settings["tracking"]["division"]["options"] = json!({"1": "Vancouver", "9": "Atlantis"});
-    let (code, body) = app
-        .call(
-            Method::PUT,
-            "/api/mapping",
-            &app.admin(),
-            Some(json!({"settings": settings, "version": 0})),
-        )
-        .await;
+    let (code, body) = put_mapping(&app, &settings, 0).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = body["message"].as_str().unwrap();
     assert!(
@@ -118,14 +126,7 @@ async fn mapping_settings_validate_save_and_record_who_changed_them() {
 
     settings["accounts"] = json!([{"srm_account": "4000", "xero_code": codes::SALES}]);
     settings["tracking"]["division"]["options"] = json!({"1": "Vancouver", "2": "Calgary"});
-    let (code, saved) = app
-        .call(
-            Method::PUT,
-            "/api/mapping",
-            &app.admin(),
-            Some(json!({"settings": settings, "version": 0})),
-        )
-        .await;
+    let (code, saved) = put_mapping(&app, &settings, 0).await;
     assert_eq!(code, StatusCode::OK, "{saved}");
     assert_eq!(saved["version"], 1);
     assert_eq!(saved["updated_by"], ADMIN_NAME);
@@ -136,26 +137,12 @@ async fn mapping_settings_validate_save_and_record_who_changed_them() {
     assert_eq!(read, saved);
 
     // A change from a stale version is refused.
-    let (code, body) = app
-        .call(
-            Method::PUT,
-            "/api/mapping",
-            &app.admin(),
-            Some(json!({"settings": settings, "version": 0})),
-        )
-        .await;
+    let (code, body) = put_mapping(&app, &settings, 0).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
 
     // Settings that cannot work on their own are refused before Xero is asked.
     settings["narration_template"] = json!("SRM {date}");
-    let (code, body) = app
-        .call(
-            Method::PUT,
-            "/api/mapping",
-            &app.admin(),
-            Some(json!({"settings": settings, "version": 1})),
-        )
-        .await;
+    let (code, body) = put_mapping(&app, &settings, 1).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["message"].as_str().unwrap().contains("{key}"));
 
@@ -171,14 +158,7 @@ async fn mapping_settings_validate_save_and_record_who_changed_them() {
 #[tokio::test]
 async fn the_mapping_cannot_change_before_xero_is_connected() {
     let app = spawn_app().await;
-    let (code, body) = app
-        .call(
-            Method::PUT,
-            "/api/mapping",
-            &app.admin(),
-            Some(json!({"settings": {}, "version": 0})),
-        )
-        .await;
+    let (code, body) = put_mapping(&app, &json!({}), 0).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
     assert!(body["message"].as_str().unwrap().contains("connect"));
 }

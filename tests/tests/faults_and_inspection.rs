@@ -15,20 +15,8 @@ use srm_xero_tests::sim::{Fault, FaultKind};
 #[tokio::test]
 async fn the_next_n_calls_answer_500_503_or_429_then_calls_succeed() {
     let t = start().await;
-    t.sim.inject(Fault::next(
-        2,
-        FaultKind::Status {
-            status: 500,
-            retry_after: None,
-        },
-    ));
-    t.sim.inject(Fault::next(
-        1,
-        FaultKind::Status {
-            status: 503,
-            retry_after: None,
-        },
-    ));
+    t.sim.inject(Fault::status(2, 500));
+    t.sim.inject(Fault::status(1, 503));
     t.sim.inject(Fault::next(
         1,
         FaultKind::Status {
@@ -54,16 +42,7 @@ async fn the_next_n_calls_answer_500_503_or_429_then_calls_succeed() {
 #[tokio::test]
 async fn a_fault_can_target_only_one_method() {
     let t = start().await;
-    t.sim.inject(
-        Fault::next(
-            1,
-            FaultKind::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .only("PUT"),
-    );
+    t.sim.inject(Fault::status(1, 503).only("PUT"));
     assert_eq!(t.get("/ManualJournals").await.status(), StatusCode::OK);
     let put = t
         .put_journals(&wrap(vec![balanced("x", "2019-08-19")]), false)

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use srm_xero_shared::api::{Progress, ReferenceSnapshot};
+use srm_xero_shared::api::{ExportedPostings, Progress, ReferenceSnapshot};
 use srm_xero_shared::{JournalKey, MappingSettings, PlanRequest, PlannedJournal, Posting, plan};
 use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
 use srm_xero_tests::sim::{Fault, FaultKind, StoredJournal};
@@ -75,10 +75,8 @@ pub fn gl(prefix: &str, journals: usize) -> Vec<Posting> {
 
 /// Plans `postings` as the component does: the proxy's reference data, the default mapping and
 /// the proxy's exported set.
-pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec<PlannedJournal> {
-    let (status, reference) = app.get("/api/reference", &app.clerk()).await;
-    assert_eq!(status, StatusCode::OK, "{reference}");
-    let reference: ReferenceSnapshot = serde_json::from_value(reference).unwrap();
+/// `POST /api/exported` for these postings: which are already in an export.
+pub async fn exported(app: &TestApp, postings: &[Posting]) -> ExportedPostings {
     let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
     let (status, exported) = app
         .call(
@@ -89,8 +87,14 @@ pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{exported}");
-    let exported: HashMap<String, u64> =
-        serde_json::from_value(exported["exported"].clone()).unwrap();
+    serde_json::from_value(exported).unwrap()
+}
+
+pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec<PlannedJournal> {
+    let (status, reference) = app.get("/api/reference", &app.clerk()).await;
+    assert_eq!(status, StatusCode::OK, "{reference}");
+    let reference: ReferenceSnapshot = serde_json::from_value(reference).unwrap();
+    let exported: HashMap<String, u64> = exported(app, postings).await.exported;
     plan(&PlanRequest {
         postings,
         settings: &MappingSettings::default(),

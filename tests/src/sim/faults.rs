@@ -50,6 +50,17 @@ impl Fault {
         }
     }
 
+    /// The next `count` API calls answer `status` (no `Retry-After` of its own choosing).
+    pub fn status(count: u32, status: u16) -> Self {
+        Fault::next(
+            count,
+            FaultKind::Status {
+                status,
+                retry_after: None,
+            },
+        )
+    }
+
     /// Only calls with this HTTP method (e.g. "PUT") are affected.
     #[must_use]
     pub fn only(mut self, method: &str) -> Self {
