@@ -284,7 +284,7 @@ async fn reference_data_validates_against_the_schemas_and_honours_if_modified_si
     )
     .await;
     assert_eq!(accounts["Accounts"], json!([]));
-    t.sim.clock().advance(std::time::Duration::from_secs(600));
+    t.sim.clock().advance(std::time::Duration::from_mins(10));
     t.sim
         .update_org(srm_xero_tests::demo::org::ACME_TENANT_ID, |o| {
             o.period_lock_date = None;

@@ -162,7 +162,7 @@ fn smoke_inner(env: &Env) -> Result<(), String> {
     });
     let result = (|| {
         let url = rx
-            .recv_timeout(Duration::from_secs(120))
+            .recv_timeout(Duration::from_mins(2))
             .map_err(|_| "the demo did not print its URL within 2 minutes".to_owned())?;
         let (status, page) = get(&url, "/")?;
         if status != 200 || !page.contains("<srm-xero-post-journals") || !page.contains("/embed.js")

@@ -21,6 +21,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub fn everything(env: &Env) -> Result<(), String> {
     let started = Instant::now();
     println!("── install: what the checks need ──");
+    toolchain(env)?;
     wasm_target(env)?;
     apt_packages(env)?;
     wasm_opt(env)?;
@@ -28,6 +29,51 @@ pub fn everything(env: &Env) -> Result<(), String> {
     trunk(env)?;
     println!("✓ tools ready ({})", run::duration(started.elapsed()));
     Ok(())
+}
+
+/// The compiler `rust-toolchain.toml` pins, with clippy and rustfmt: rustup installs it when
+/// cargo first starts in the repository; here we only confirm it, or say in one line what to do.
+fn toolchain(env: &Env) -> Result<(), String> {
+    let pinned = pinned_channel(env)?;
+    let fix = format!(
+        "rustup cannot provide Rust {pinned} (pinned in rust-toolchain.toml); run `rustup toolchain install {pinned} --component clippy,rustfmt --target {WASM_TARGET}` where static.rust-lang.org is reachable, then try again"
+    );
+    let mut rustc = env.command("rustc");
+    rustc.arg("--version");
+    // `rustc 1.95.0 (59807616e 2026-04-14)`
+    let found = run::output(rustc);
+    let version = found
+        .as_deref()
+        .and_then(|text| text.split_whitespace().nth(1));
+    if version != Some(pinned.as_str()) {
+        return Err(format!("rustc is {}; {fix}", version.unwrap_or("missing")));
+    }
+    for tool in ["cargo-clippy", "rustfmt"] {
+        let mut probe = env.command(tool);
+        probe.arg("--version");
+        if run::output(probe).is_none() {
+            return Err(format!("{tool} is missing; {fix}"));
+        }
+    }
+    println!("✓ Rust {pinned} with clippy and rustfmt (rust-toolchain.toml)");
+    Ok(())
+}
+
+/// The `channel` of `rust-toolchain.toml`.
+fn pinned_channel(env: &Env) -> Result<String, String> {
+    let path = env.root.join("rust-toolchain.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    text.lines()
+        .find_map(|line| {
+            let value = line
+                .trim()
+                .strip_prefix("channel")?
+                .trim()
+                .strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_owned())
+        })
+        .ok_or_else(|| format!("{} names no `channel`", path.display()))
 }
 
 fn wasm_target(env: &Env) -> Result<(), String> {
@@ -238,6 +284,23 @@ version = "0.3.80"
         assert_eq!(locked_version(LOCK, "trunk"), None);
         let twice = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
         assert_eq!(locked_version(&twice, "wasm-bindgen"), None);
+    }
+
+    #[test]
+    fn the_pinned_toolchain_is_the_workspace_rust_version() {
+        let toolchain = include_str!("../../rust-toolchain.toml");
+        let channel = toolchain
+            .lines()
+            .find_map(|line| line.strip_prefix("channel = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .expect("rust-toolchain.toml names a channel");
+        let manifest = include_str!("../../Cargo.toml");
+        let rust_version = manifest
+            .lines()
+            .find_map(|line| line.strip_prefix("rust-version = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .expect("the workspace has a rust-version");
+        assert_eq!(channel, rust_version);
     }
 
     #[test]

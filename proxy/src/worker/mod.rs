@@ -55,8 +55,8 @@ impl Default for WorkerSettings {
             window: Duration::from_secs(61),
             backoff: Duration::from_secs(1),
             quick_retries: 3,
-            call_timeout: Duration::from_secs(60),
-            settle_after_timeout: Duration::from_secs(60),
+            call_timeout: Duration::from_mins(1),
+            settle_after_timeout: Duration::from_mins(1),
             batch_size: JOURNALS_PER_CALL,
         }
     }
@@ -109,7 +109,7 @@ impl Ctx {
         self.settings
             .backoff
             .saturating_mul(1 << attempt.min(5))
-            .min(Duration::from_secs(60))
+            .min(Duration::from_mins(1))
     }
 }
 

@@ -207,7 +207,7 @@ mod tests {
     fn no_sliding_window_holds_more_than_the_limit() {
         let pacer = Pacer::new(WorkerSettings {
             per_window: 3,
-            window: Duration::from_secs(60),
+            window: Duration::from_mins(1),
             ..WorkerSettings::default()
         });
         for s in [0, 1, 2] {
@@ -228,7 +228,7 @@ mod tests {
     fn calls_counted_without_a_slot_take_room_in_the_window() {
         let pacer = Pacer::new(WorkerSettings {
             per_window: 3,
-            window: Duration::from_secs(60),
+            window: Duration::from_mins(1),
             ..WorkerSettings::default()
         });
         // Two reads of reference data, then the paced calls: one slot is left, not three.

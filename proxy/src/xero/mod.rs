@@ -16,7 +16,7 @@ use crate::config::XeroSettings;
 /// How long a connection to Xero may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole Xero call may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+const CALL_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Xero's answer, classified once. Retry logic matches on these, never on status codes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,7 +120,7 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> XeroErr
             let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
             let retry_after = header("retry-after")
                 .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(Duration::from_secs(60), Duration::from_secs);
+                .map_or(Duration::from_mins(1), Duration::from_secs);
             let problem = header("x-rate-limit-problem")
                 .unwrap_or("unknown")
                 .to_ascii_lowercase();

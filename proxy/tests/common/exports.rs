@@ -179,7 +179,7 @@ pub async fn wait_progress(
 /// Polls the progress until nothing is pending or posting; with `advance`, moves the shared
 /// clock 2 s each round so waits for Retry-After and backoff end without real waiting.
 pub async fn wait_settled(app: &TestApp, number: u64, advance: bool) -> Progress {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
     loop {
         let now = progress(app, number).await;
         if now.counts.pending + now.counts.posting == 0 {
@@ -199,7 +199,7 @@ pub async fn wait_settled(app: &TestApp, number: u64, advance: bool) -> Progress
 /// Like [`wait_settled`], but moves the clock only while no call is on its way (nothing is
 /// `posting`), so a call is counted by Xero at the instant the proxy's pacer let it go.
 pub async fn wait_settled_between_calls(app: &TestApp, number: u64) -> Progress {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
     loop {
         let now = progress(app, number).await;
         if now.counts.pending + now.counts.posting == 0 {
