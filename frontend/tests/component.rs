@@ -2,12 +2,14 @@
 //! made of fixtures (no network). Layers: finding elements, user actions, waiting for conditions.
 #![cfg(target_arch = "wasm32")]
 
+mod fixtures;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use srm_xero_frontend::api::{Backend, BackendRef, Failure, FeedRead, Fut, OnPage};
-use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, fixtures, mount};
+use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, mount};
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ConnectionStatus, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
