@@ -9,8 +9,8 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectionState, ExportDetail, ExportSearch, ExportedLookup, MappingChange,
-    MappingDocument, NewExport, ReferenceSnapshot, VoidRequest,
+    ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
+    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
@@ -98,14 +98,19 @@ impl Effects {
     /// Reads the connection, then (when connected) Xero's reference data.
     pub fn read_connection(&self) {
         self.spawn(self.backend.connection(), Area::Connection, |c, e| {
-            let connected = c.state == ConnectionState::Connected;
-            e.dispatch(Action::ConnectionLoaded(c));
-            if connected {
-                e.spawn(e.backend.reference(), Area::Connection, |r, e| {
-                    e.dispatch(Action::ReferenceLoaded(r));
-                });
-            }
+            e.connection_read(c);
         });
+    }
+
+    /// Shows the connection, and reads Xero's reference data when it is connected.
+    fn connection_read(&self, status: ConnectionStatus) {
+        let connected = status.state == ConnectionState::Connected;
+        self.dispatch(Action::ConnectionLoaded(status));
+        if connected {
+            self.spawn(self.backend.reference(), Area::Connection, |r, e| {
+                e.dispatch(Action::ReferenceLoaded(r));
+            });
+        }
     }
 
     /// Asks which of these postings are exported (none: just the last exported date).
@@ -273,7 +278,7 @@ impl Effects {
         self.spawn(
             self.backend.choose_organisation(choice),
             Area::Connection,
-            |(), e| e.read_connection(),
+            |status, e| e.connection_read(status),
         );
     }
 
@@ -327,21 +332,25 @@ impl Effects {
                 Err(why) => return effects.dispatch(Action::Fail(Area::Export, why)),
             };
             match effects.backend.retry(number, request).await {
-                Ok(()) => effects.dispatch(Action::Popup(PopupAction::SetBusy(false))),
+                Ok(detail) => {
+                    effects.dispatch(Action::Popup(PopupAction::SetBusy(false)));
+                    effects.dispatch(Action::ExportOpened(detail));
+                }
                 Err(f) => effects.fail(Area::Export, f),
             }
         });
     }
 
-    /// Voids a journal with a reason, then shows it again.
+    /// Voids a journal with a reason, then shows it as the proxy now has it.
     pub fn void(&self, number: u64, key: JournalKey, reason: String) {
         self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
         let call = self
             .backend
             .void(number, key.clone(), VoidRequest { reason });
-        self.spawn(call, Area::Export, move |(), e| {
+        self.spawn(call, Area::Export, move |detail, e| {
             e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
             e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
+            e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
         });
     }
 

@@ -50,11 +50,11 @@ pub trait Backend {
     fn connect_start(&self) -> Fut<ConnectStart> {
         unavailable()
     }
-    /// `POST /api/connection/organisation`.
-    fn choose_organisation(&self, _choice: ChooseOrganisation) -> Fut<()> {
+    /// `POST /api/connection/organisation`: the connection now.
+    fn choose_organisation(&self, _choice: ChooseOrganisation) -> Fut<ConnectionStatus> {
         unavailable()
     }
-    /// `DELETE /api/connection`.
+    /// `DELETE /api/connection` (204, no body).
     fn disconnect(&self) -> Fut<()> {
         unavailable()
     }
@@ -102,12 +102,12 @@ pub trait Backend {
     fn journal(&self, _number: u64, _key: JournalKey) -> Fut<JournalDetail> {
         unavailable()
     }
-    /// `POST /api/exports/{n}/retry`.
-    fn retry(&self, _number: u64, _request: RetryRequest) -> Fut<()> {
+    /// `POST /api/exports/{n}/retry`: the export now.
+    fn retry(&self, _number: u64, _request: RetryRequest) -> Fut<ExportDetail> {
         unavailable()
     }
-    /// `POST /api/exports/{n}/journals/{key}/void`.
-    fn void(&self, _number: u64, _key: JournalKey, _request: VoidRequest) -> Fut<()> {
+    /// `POST /api/exports/{n}/journals/{key}/void`: the journal now.
+    fn void(&self, _number: u64, _key: JournalKey, _request: VoidRequest) -> Fut<JournalDetail> {
         unavailable()
     }
     /// The G/L feed from a date, every page.
@@ -200,7 +200,7 @@ impl HttpBackend {
             if !answer.ok() {
                 return Err(Failure::from_answer(answer.status(), &text));
             }
-            // An empty success (a 204) reads as `null`, which is what `()` expects.
+            // A success without a body (a 204) reads as `null`, which is what `()` expects.
             let text = if text.trim().is_empty() {
                 "null"
             } else {
@@ -242,7 +242,7 @@ impl Backend for HttpBackend {
     fn connect_start(&self) -> Fut<ConnectStart> {
         self.post("/api/connection/start")
     }
-    fn choose_organisation(&self, choice: ChooseOrganisation) -> Fut<()> {
+    fn choose_organisation(&self, choice: ChooseOrganisation) -> Fut<ConnectionStatus> {
         self.send(Request::post, "/api/connection/organisation", &choice)
     }
     fn disconnect(&self) -> Fut<()> {
@@ -281,11 +281,11 @@ impl Backend for HttpBackend {
     fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
         self.get(&key_path(number, &key))
     }
-    fn retry(&self, number: u64, request: RetryRequest) -> Fut<()> {
+    fn retry(&self, number: u64, request: RetryRequest) -> Fut<ExportDetail> {
         let path = format!("/api/exports/{number}/retry");
         self.send(Request::post, &path, &request)
     }
-    fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<()> {
+    fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<JournalDetail> {
         let path = format!("{}/void", key_path(number, &key));
         self.send(Request::post, &path, &request)
     }
