@@ -114,9 +114,10 @@ pub trait Backend {
     fn feed(&self, _from: NaiveDate, _on_page: OnPage) -> Fut<FeedRead> {
         unavailable()
     }
-    /// `POST /api/stream-tickets`: a single-use ticket that opens one progress stream.
+    /// `POST /api/stream-tickets`: a single-use ticket that opens one progress stream. The
+    /// default answers as a proxy without that route does (404), and the page polls.
     fn stream_ticket(&self) -> Fut<StreamTicket> {
-        unavailable()
+        Box::pin(async { Err(Failure::from_answer(404, "")) })
     }
     /// The server-sent events URL of an export's progress, opened with `ticket`; `None` to poll.
     fn events_url(&self, _number: u64, _ticket: &str) -> Option<String> {

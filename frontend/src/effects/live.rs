@@ -2,8 +2,9 @@
 //! stream ticket (a fresh one for every connection), reopened with a backoff when the stream
 //! drops, and polling `/progress` when streams cannot be had.
 
-use futures::future::{AbortHandle, Abortable};
+use futures::future::{self, AbortHandle, Abortable, Either};
 use futures::{StreamExt, stream};
+use gloo_net::eventsource::State;
 use gloo_net::eventsource::futures::EventSource;
 use gloo_timers::future::TimeoutFuture;
 use srm_xero_shared::api::Progress;
@@ -122,9 +123,16 @@ async fn follow_events(effects: &Effects, number: u64) {
     }
 }
 
-/// One stream: each `progress` (or unnamed) event goes to the popup, until the stream fails.
-/// The browser would reconnect by itself with the same, spent, ticket: the stream is closed
-/// instead, and the caller opens a new one.
+/// How often an open stream's state is looked at.
+const CHECK_EVERY_MS: u32 = 1_000;
+
+/// How long a new stream may take to open.
+const OPEN_WITHIN_MS: u32 = 5_000;
+
+/// One stream: each `progress` (or unnamed) event goes to the popup, until the stream ends. When
+/// a stream drops, the browser reconnects by itself with the same, spent, ticket (and keeps
+/// trying while the proxy is unreachable); a stream seen reconnecting, or not open in time, is
+/// closed instead, and the caller opens the next with a new ticket.
 async fn listen(effects: &Effects, url: &str) -> Outcome {
     let Ok(mut source) = EventSource::new(url) else {
         return Outcome::Failed;
@@ -134,19 +142,41 @@ async fn listen(effects: &Effects, url: &str) -> Outcome {
         return Outcome::Failed;
     };
     let mut events = stream::select(named, unnamed);
-    let mut received = false;
-    while let Some(Ok((_, message))) = events.next().await {
-        let progress = message
-            .data()
-            .as_string()
-            .and_then(|text| serde_json::from_str::<Progress>(&text).ok());
-        if let Some(progress) = progress {
-            received = true;
-            effects.dispatch(Action::Popup(PopupAction::Progress(progress)));
+    let (mut opened, mut received, mut waited_ms) = (false, false, 0);
+    loop {
+        match future::select(events.next(), TimeoutFuture::new(CHECK_EVERY_MS)).await {
+            Either::Left((Some(Ok((_, message))), _)) => {
+                opened = true;
+                let progress = message
+                    .data()
+                    .as_string()
+                    .and_then(|text| serde_json::from_str::<Progress>(&text).ok());
+                if let Some(progress) = progress {
+                    received = true;
+                    effects.dispatch(Action::Popup(PopupAction::Progress(progress)));
+                }
+            }
+            // Closed: refused, or ended for good.
+            Either::Left((Some(Err(_)) | None, _)) => break,
+            Either::Right(((), _)) => match source.state() {
+                State::Open => opened = true,
+                State::Closed => break,
+                State::Connecting if opened => break,
+                State::Connecting => {
+                    waited_ms += CHECK_EVERY_MS;
+                    if waited_ms >= OPEN_WITHIN_MS {
+                        break;
+                    }
+                }
+            },
         }
     }
     source.close();
-    Outcome::Dropped { received }
+    if opened {
+        Outcome::Dropped { received }
+    } else {
+        Outcome::Failed
+    }
 }
 
 /// Asks `/progress` every [`POLL_EVERY_MS`].
