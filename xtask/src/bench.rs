@@ -607,7 +607,7 @@ and server-sent events with gloo-net, reads dates with chrono and CSV with the c
 14 removed the hand-written JSON reader, sort, dates, CSV reader and fetch that had saved \
 ≈ 100 KB). What is cut is cut by configuration: the wasm-release profile (opt-level \"z\", LTO, \
 one codegen unit, panic = abort, stripped) and wasm-opt -Oz, passes repeated until nothing \
-changes, without Binaryen's inlining pass (−18 KB gzipped). Tried and kept out: opt-level \"s\" \
+changes, without Binaryen's inlining pass. Tried and kept out: opt-level \"s\" \
 (+44 KB gzipped), Binaryen's inlining (+26 KB), `--merge-similar-functions` and `--gufa` (no \
 gain). The largest parts before wasm-opt (a name-section profile): serde_json's derived \
 deserializers (≈ 170 KB raw), alloc and core (≈ 195 KB), Yew (≈ 75 KB), the components, chrono, \
