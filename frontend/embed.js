@@ -1,6 +1,6 @@
 // Defines <srm-xero-post-journals proxy-url gl-feed-url caller-token>, the element SRM's Daily
 // Close page embeds (DESIGN.md "Embedding contract"). Served by the proxy beside the component's
-// wasm-bindgen output (dist/ at stable names: Trunk.toml sets filehash = false):
+// wasm-bindgen output:
 //
 //   <script type="module" src="https://xero-proxy.tenant.example/embed.js"></script>
 //   <srm-xero-post-journals proxy-url="https://xero-proxy.tenant.example"
@@ -10,14 +10,20 @@
 // leak out. Setting an attribute again (a fresh caller-token, say) hands the new value to the
 // running component.
 
+// The component's two files. Trunk names them by their content's hash; the proxy writes the
+// current names over these when it serves this file (which browsers revalidate on every load),
+// so the files themselves are cached until the next release.
+const SCRIPT = "srm-xero-frontend.js";
+const WASM = "srm-xero-frontend_bg.wasm";
+
 const here = new URL(".", import.meta.url);
 const ATTRIBUTES = ["proxy-url", "gl-feed-url", "caller-token"];
 
 let ready = null;
 function loadWasm() {
   if (!ready) {
-    ready = import(new URL("./srm-xero-frontend.js", import.meta.url).href).then(async (bindings) => {
-      await bindings.default({ module_or_path: new URL("./srm-xero-frontend_bg.wasm", import.meta.url) });
+    ready = import(new URL(SCRIPT, here).href).then(async (bindings) => {
+      await bindings.default({ module_or_path: new URL(WASM, here) });
       return bindings;
     });
   }

@@ -1,25 +1,10 @@
-//! The few browser APIs the page uses beyond the DOM: server-sent events, timers, the OAuth
-//! pop-up and its message, file reading, downloads.
+//! The few browser APIs the page uses beyond the DOM and HTTP: the OAuth pop-up and its message,
+//! file reading, downloads, the host page's token event.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use srm_xero_shared::api::{CONNECTION_MESSAGE_TYPE, ConnectionMessage, Progress};
+use gloo_events::EventListener;
+use srm_xero_shared::api::{CONNECTION_MESSAGE_TYPE, ConnectionMessage};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::{Closure, JsValue};
-use yew::UseReducerDispatcher;
-
-use crate::state::{Action, LiveMode, State};
-
-/// Waits `ms` milliseconds (a browser timer; never used by tests to wait for conditions).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
+use wasm_bindgen::prelude::JsValue;
 
 /// A file's text.
 pub async fn file_text(file: &web_sys::File) -> Result<String, ()> {
@@ -27,13 +12,6 @@ pub async fn file_text(file: &web_sys::File) -> Result<String, ()> {
         .await
         .map_err(drop)?;
     text.as_string().ok_or(())
-}
-
-/// Asks the user to confirm.
-pub fn confirm(question: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.confirm_with_message(question).ok())
-        .unwrap_or(false)
 }
 
 /// Opens the (blank) pop-up for Xero's consent page.
@@ -54,36 +32,28 @@ pub fn navigate(window: &web_sys::Window, url: &str) {
 }
 
 /// Calls `then` with each [`ConnectionMessage`] the OAuth callback page posts from `origin` (any
-/// origin when unknown). The returned function stops listening.
-pub fn on_message(
+/// origin when unknown). Listening stops when the returned listener is dropped.
+pub fn on_connection_message(
     origin: Option<String>,
     then: impl Fn(ConnectionMessage) + 'static,
-) -> impl FnOnce() {
-    let listener =
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if origin.as_deref().is_some_and(|o| o != event.origin()) {
-                return;
-            }
-            let message = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|text| text.as_string())
-                .and_then(|text| srm_xero_shared::json::from_str::<ConnectionMessage>(&text).ok())
-                .filter(|m| m.kind == CONNECTION_MESSAGE_TYPE);
-            if let Some(message) = message {
-                then(message);
-            }
-        });
-    let window = web_sys::window();
-    if let Some(w) = &window {
-        let _ = w.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
-    }
-    move || {
-        if let Some(w) = &window {
-            let _ =
-                w.remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+            return;
+        };
+        if origin.as_deref().is_some_and(|o| o != event.origin()) {
+            return;
         }
-        drop(listener);
-    }
+        let message = js_sys::JSON::stringify(&event.data())
+            .ok()
+            .and_then(|text| text.as_string())
+            .and_then(|text| serde_json::from_str::<ConnectionMessage>(&text).ok())
+            .filter(|m| m.kind == CONNECTION_MESSAGE_TYPE);
+        if let Some(message) = message {
+            then(message);
+        }
+    }))
 }
 
 /// Saves text as a file through a Blob URL.
@@ -103,59 +73,12 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     web_sys::Url::revoke_object_url(&url)
 }
 
-/// An open server-sent events stream; closed when dropped.
-pub struct EventStream {
-    source: web_sys::EventSource,
-    _on_progress: Closure<dyn Fn(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn Fn(web_sys::Event)>,
-}
-
-impl Drop for EventStream {
-    fn drop(&mut self) {
-        self.source.close();
+/// Sends a bubbling event named `name` that crosses the shadow root, from `element`.
+pub fn announce(element: &web_sys::Element, name: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    if let Ok(event) = web_sys::Event::new_with_event_init_dict(name, &init) {
+        let _ = element.dispatch_event(&event);
     }
-}
-
-/// Listens to an export's progress events (unnamed `message` events or `progress` events, each a
-/// [`Progress`] as JSON). When the stream fails before it works, or keeps failing, it is closed
-/// and the page polls instead.
-pub fn progress_events(url: &str, dispatch: UseReducerDispatcher<State>) -> Option<EventStream> {
-    let source = web_sys::EventSource::new(url).ok()?;
-    let received = Rc::new(Cell::new(false));
-    let errors = Rc::new(Cell::new(0_u32));
-    let on_progress = {
-        let (dispatch, received, errors) =
-            (dispatch.clone(), Rc::clone(&received), Rc::clone(&errors));
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if let Some(progress) = event
-                .data()
-                .as_string()
-                .and_then(|text| srm_xero_shared::json::from_str::<Progress>(&text).ok())
-            {
-                received.set(true);
-                errors.set(0);
-                dispatch.dispatch(Action::ProgressArrived(progress));
-            }
-        })
-    };
-    let on_error = {
-        let source = source.clone();
-        Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| {
-            errors.set(errors.get() + 1);
-            let closed = source.ready_state() == web_sys::EventSource::CLOSED;
-            if closed || !received.get() || errors.get() >= 3 {
-                source.close();
-                dispatch.dispatch(Action::SetLive(LiveMode::Polling));
-            }
-        })
-    };
-    for name in ["message", "progress"] {
-        let _ = source.add_event_listener_with_callback(name, on_progress.as_ref().unchecked_ref());
-    }
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Some(EventStream {
-        source,
-        _on_progress: on_progress,
-        _on_error: on_error,
-    })
 }

@@ -1,11 +1,12 @@
 //! Formatting for people and files: amounts with thousands separators, the results CSV, the
 //! caller token's claims (read for display only; the proxy verifies the token).
 
-use std::fmt::Write as _;
-
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
 use srm_xero_shared::Money;
 use srm_xero_shared::api::{ExportDetail, JournalState};
-use srm_xero_shared::json::{Json, JsonError};
 
 /// `1234567.5` → `1,234,567.50`; negative amounts keep their sign in front.
 pub fn amount(money: Money) -> String {
@@ -179,16 +180,14 @@ pub struct Caller {
 
 /// Reads a JWT's payload claims; an unreadable token gives the default (no admin).
 pub fn caller(token: &str) -> Caller {
-    let Some(payload) = token.split('.').nth(1) else {
-        return Caller::default();
-    };
-    let Some(bytes) = base64url(payload) else {
-        return Caller::default();
-    };
-    let Some(claims) = String::from_utf8(bytes)
-        .ok()
-        .and_then(|text| srm_xero_shared::json::from_str::<Claims>(&text).ok())
-    else {
+    let claims = token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        // From text, as every other answer: one JSON reader in the bundle.
+        .and_then(|text| serde_json::from_str::<Claims>(&text).ok());
+    let Some(claims) = claims else {
         return Caller::default();
     };
     Caller {
@@ -203,60 +202,24 @@ pub fn caller(token: &str) -> Caller {
     }
 }
 
-/// The claims the page reads.
+/// The claims the page reads (the proxy checks the rest).
+#[derive(Deserialize)]
 struct Claims {
     name: Option<String>,
     scope: Option<String>,
     exp: Option<i64>,
 }
 
-impl srm_xero_shared::json::Read for Claims {
-    fn read(value: &Json) -> Result<Claims, JsonError> {
-        if !matches!(value, Json::Obj(_)) {
-            return Err(JsonError::Field(""));
-        }
-        Ok(Claims {
-            name: value.field("name")?,
-            scope: value.field("scope")?,
-            exp: value.field("exp")?,
-        })
-    }
-}
+/// What a query value keeps as it is: RFC 3986's unreserved characters.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
-fn base64url(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for c in text.bytes().filter(|&c| c != b'=') {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
-        }
-    }
-    Some(out)
-}
-
-/// Percent-encodes a query value.
+/// Percent-encodes a query value (or a path segment).
 pub fn query_value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]

@@ -2,19 +2,24 @@
 //!
 //! `embed.js` defines the `<srm-xero-post-journals>` custom element: it attaches a shadow root and
 //! calls [`mount_element`] with the element's attributes, then forwards attribute changes to the
-//! returned [`Embedded`] handle. The page itself is [`app::App`]: a reducer ([`state`]), the proxy
-//! and feed client ([`api`]) and small components ([`components`]).
+//! returned [`Embedded`] handle. The page itself is [`app::App`]: a pure reducer ([`state`]), the
+//! user's requests ([`intent`]), the side effects as named operations ([`effects`]) over the proxy
+//! and feed client ([`api`]), and small components ([`components`]).
 
 pub mod api;
 pub mod app;
 mod browser;
 pub mod components;
-#[doc(hidden)]
-pub mod fixtures;
+pub mod effects;
 pub mod format;
-mod lean;
+pub mod intent;
 pub mod state;
 mod style;
+
+/// The tests' fixtures (shared with the browser tests in `tests/`), never in the library.
+#[cfg(test)]
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::Element;

@@ -2,17 +2,19 @@
 //! made of fixtures (no network). Layers: finding elements, user actions, waiting for conditions.
 #![cfg(target_arch = "wasm32")]
 
+mod fixtures;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use srm_xero_frontend::api::{Backend, BackendRef, Failure, FeedRead, Fut, OnPage};
-use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, fixtures, mount};
+use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, mount};
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ConnectionStatus, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
     ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry,
-    NewExport, Progress, ReferenceSnapshot,
+    NewExport, Progress, ReferenceSnapshot, StreamTicket,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -40,6 +42,14 @@ struct Fake {
     history: RefCell<Vec<MappingHistoryEntry>>,
     /// The proxy refuses the caller token (401).
     token_refused: bool,
+    /// The proxy issues stream tickets (a newer proxy); each stream brings one event, then ends.
+    streams: bool,
+    /// The stream tickets issued, in order.
+    tickets: RefCell<Vec<String>>,
+    /// The tickets progress streams were opened with, in order.
+    opened: RefCell<Vec<String>>,
+    /// How many times `/progress` was polled.
+    polls: std::cell::Cell<u32>,
 }
 
 fn ready<T: 'static>(value: T) -> Fut<T> {
@@ -123,6 +133,7 @@ impl Backend for Fake {
         ready(detail_numbered(number))
     }
     fn progress(&self, number: u64) -> Fut<Progress> {
+        self.polls.set(self.polls.get() + 1);
         let detail = detail_numbered(number);
         ready(Progress {
             number,
@@ -144,6 +155,43 @@ impl Backend for Fake {
         }
         detail.row.key = key;
         ready(detail)
+    }
+    fn stream_ticket(&self) -> Fut<StreamTicket> {
+        if !self.streams {
+            return Box::pin(async { Err(Failure::from_answer(404, "")) });
+        }
+        let mut tickets = self.tickets.borrow_mut();
+        let ticket = format!("t{}", tickets.len() + 1);
+        tickets.push(ticket.clone());
+        ready(StreamTicket {
+            ticket,
+            expires_at: chrono::DateTime::from_timestamp(2_000_000_000, 0).unwrap(),
+        })
+    }
+    fn events_url(&self, number: u64, ticket: &str) -> Option<String> {
+        // The stream of ticket n: one `progress` event with n + 2 journals posted, then its end.
+        let mut opened = self.opened.borrow_mut();
+        opened.push(ticket.to_owned());
+        let n = u32::try_from(opened.len()).unwrap();
+        let mut counts = detail_numbered(number).summary.counts;
+        counts.posted = n + 2;
+        let progress = Progress {
+            number,
+            status: srm_xero_shared::api::ExportStatus::Open,
+            counts,
+            waiting: None,
+            eta_seconds: None,
+            sequence: u64::from(n) + 1,
+        };
+        let text = format!(
+            "event: progress\ndata: {}\n\n",
+            serde_json::to_string(&progress).unwrap()
+        );
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/event-stream");
+        let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+        web_sys::Url::create_object_url_with_blob(&blob).ok()
     }
     fn feed(&self, _: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
         let postings = fixtures::postings();
@@ -203,6 +251,19 @@ fn button(host: &Element, name: &str) -> HtmlElement {
 async fn yield_to_browser() {
     let resolved = js_sys::Promise::resolve(&JsValue::NULL);
     let _ = wasm_bindgen_futures::JsFuture::from(resolved).await;
+}
+
+/// Waits for a condition that needs the browser's event loop (a stream, a timer): checks every
+/// 20 ms, for at most 10 s.
+async fn wait_while_the_browser_works(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        yew::scheduler::flush().await;
+        if condition() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    panic!("gave up waiting for {what}");
 }
 
 async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
@@ -1089,4 +1150,43 @@ async fn an_expired_caller_token_says_so_and_asks_the_host_page_for_a_new_one() 
         listener.as_ref().unchecked_ref(),
     )
     .expect("removed");
+}
+
+#[wasm_bindgen_test]
+async fn progress_streams_open_with_a_fresh_ticket_each_time() {
+    let fake = Rc::new(Fake {
+        streams: true,
+        ..Fake::default()
+    });
+    let host = mounted(Rc::clone(&fake), "").await;
+    open_export(&host, "12").await;
+    let counts = || text(&get(&host, "[data-testid='counts']"));
+    wait_while_the_browser_works("the first stream's event", || counts().contains("3 posted"))
+        .await;
+    // The stream ended: the page opens another with a new ticket, never the spent one.
+    wait_while_the_browser_works("the second stream's event", || {
+        counts().contains("4 posted")
+    })
+    .await;
+    assert_eq!(&fake.opened.borrow()[..2], ["t1", "t2"]);
+    assert_eq!(&fake.tickets.borrow()[..2], ["t1", "t2"]);
+    assert_eq!(fake.polls.get(), 0, "streams worked: nothing polled");
+    // Closing the popup stops following the export.
+    press(&get(&host, "[role='dialog']"), "Escape").await;
+    assert!(find(&host, "[role='dialog']").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn without_stream_tickets_the_popup_polls_progress() {
+    // A proxy without the stream-ticket route (404): the page polls `/progress` at once.
+    let fake = Rc::new(Fake::default());
+    let host = mounted(Rc::clone(&fake), "").await;
+    open_export(&host, "12").await;
+    wait_while_the_browser_works("a poll of /progress", || fake.polls.get() > 0).await;
+    assert!(
+        fake.opened.borrow().is_empty(),
+        "no stream without a ticket"
+    );
+    press(&get(&host, "[role='dialog']"), "Escape").await;
+    assert!(find(&host, "[role='dialog']").is_none());
 }

@@ -69,6 +69,7 @@ struct Inner {
     xero: XeroClient,
     connections: Connections,
     hub: worker::Hub,
+    assets: assets::Assets,
 }
 
 impl std::fmt::Debug for AppState {
@@ -101,8 +102,10 @@ impl AppState {
                 message_origins.push(url.origin().ascii_serialization());
             }
         }
+        let assets = assets::Assets::load(&config.dist_dir);
         Ok(AppState {
             inner: Arc::new(Inner {
+                assets,
                 config,
                 public_url,
                 message_origins,
@@ -158,6 +161,11 @@ impl AppState {
     /// Where the component's assets are.
     pub fn dist_dir(&self) -> &Path {
         &self.inner.config.dist_dir
+    }
+
+    /// The component's assets as read at start-up.
+    pub fn assets(&self) -> &assets::Assets {
+        &self.inner.assets
     }
 
     /// The caller-token secret.

@@ -39,6 +39,106 @@ async fn assets_are_served_with_their_types_and_cache_headers() {
     assert_eq!(get("/").await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+/// A release build's `dist/`: Trunk's page linking the hashed files, and the real `embed.js`.
+fn release_build(dist: &std::path::Path, hash: &str) {
+    let page = format!(
+        r#"<link rel="modulepreload" href="/srm-xero-frontend-{hash}.js" crossorigin="anonymous"><link rel="preload" href="/srm-xero-frontend-{hash}_bg.wasm" as="fetch" type="application/wasm">"#
+    );
+    std::fs::write(dist.join("index.html"), page).unwrap();
+    std::fs::write(
+        dist.join("embed.js"),
+        include_str!("../../frontend/embed.js"),
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join(format!("srm-xero-frontend-{hash}.js")),
+        "export default function init() {}",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join(format!("srm-xero-frontend-{hash}_bg.wasm")),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+}
+
+/// `GET /embed.js` as a browser asks again for the copy it holds.
+async fn revalidate(app: &common::TestApp, etag: &str) -> reqwest::Response {
+    app.http
+        .get(app.url("/embed.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_returning_page_revalidates_embed_js_and_keeps_the_hashed_files() {
+    let mut app = spawn_app().await;
+    release_build(app.dist.path(), "0a1b2c3d4e5f6789");
+    app.restart().await;
+    let get = |path: &str| app.http.get(app.url(path)).send();
+
+    // embed.js keeps its name, is revalidated on every load, and names the current files.
+    let embed = get("/embed.js").await.unwrap();
+    assert_eq!(embed.status(), StatusCode::OK);
+    assert_eq!(embed.headers()["cache-control"], "no-cache");
+    let etag = embed.headers()["etag"].to_str().unwrap().to_owned();
+    let text = embed.text().await.unwrap();
+    assert!(
+        text.contains(r#"const SCRIPT = "srm-xero-frontend-0a1b2c3d4e5f6789.js";"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"const WASM = "srm-xero-frontend-0a1b2c3d4e5f6789_bg.wasm";"#),
+        "{text}"
+    );
+    assert!(!text.contains(r#""srm-xero-frontend.js""#));
+
+    // The returning page's revalidation: nothing but headers.
+    let again = revalidate(&app, &etag).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    // The hashed files are cached for a year, as they are.
+    for (name, kind) in [
+        (
+            "srm-xero-frontend-0a1b2c3d4e5f6789.js",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "srm-xero-frontend-0a1b2c3d4e5f6789_bg.wasm",
+            "application/wasm",
+        ),
+    ] {
+        let answer = get(&format!("/{name}")).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{name}");
+        assert_eq!(answer.headers()["content-type"], kind);
+        assert_eq!(
+            answer.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
+    // Anything else is not immutable.
+    let page = get("/index.html").await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "public, max-age=300");
+
+    // A new release: embed.js changes (a new ETag, the new names), and the old tag no longer
+    // matches.
+    release_build(app.dist.path(), "fedcba9876543210");
+    app.restart().await;
+    let next = revalidate(&app, &etag).await;
+    assert_eq!(next.status(), StatusCode::OK);
+    assert_ne!(next.headers()["etag"], etag.as_str());
+    assert!(
+        next.text()
+            .await
+            .unwrap()
+            .contains("srm-xero-frontend-fedcba9876543210_bg.wasm")
+    );
+}
+
 async fn openapi_document(app: &common::TestApp) -> serde_json::Value {
     let answer = app
         .http

@@ -120,12 +120,7 @@ pub mod exact {
 
     /// Reads a (possibly negative) decimal from a raw JSON string or number.
     pub fn decimal_from_raw(raw: &RawValue) -> Result<Decimal, String> {
-        decimal_from_text(raw.get())
-    }
-
-    /// Reads a (possibly negative) decimal from a JSON number's or string's text.
-    pub fn decimal_from_text(text: &str) -> Result<Decimal, String> {
-        let text = text.trim();
+        let text = raw.get().trim();
         let inner = text.trim_matches('"');
         let parsed = if inner.contains(['e', 'E']) {
             Decimal::from_scientific(inner)

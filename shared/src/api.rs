@@ -13,8 +13,9 @@
 //! - `POST /api/exported` ([`ExportedLookup`]) → [`ExportedPostings`].
 //! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
 //!   ([`NewExport`]) → 201 [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
-//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events`, the same as server-sent events
-//!   named `progress`; that route alone also takes the caller token as `?token=`);
+//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events?ticket=…`, the same as
+//!   server-sent events named `progress`, opened with a ticket from `POST /api/stream-tickets` →
+//!   201 [`StreamTicket`]: EventSource cannot send the caller token as a header);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`].
@@ -72,6 +73,13 @@ pub enum ConnectionState {
     /// Xero refused the refresh token: an admin must connect again. Exports wait meanwhile.
     ReconnectNeeded,
 }
+
+crate::text_names!(ConnectionState, "connection state", {
+    Disconnected => "disconnected",
+    ChoosingOrganisation => "choosing_organisation",
+    Connected => "connected",
+    ReconnectNeeded => "reconnect_needed",
+});
 
 /// A Xero organisation the token set can reach.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +245,11 @@ pub enum ExportStatus {
     Exported,
 }
 
+crate::text_names!(ExportStatus, "export status", {
+    Open => "open",
+    Exported => "exported",
+});
+
 /// A journal's state in the export ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -253,6 +266,14 @@ pub enum JournalState {
     /// Given up by a person, with a reason.
     Voided,
 }
+
+crate::text_names!(JournalState, "journal state", {
+    Pending => "pending",
+    Posting => "posting",
+    Posted => "posted",
+    Failed => "failed",
+    Voided => "voided",
+});
 
 /// Journals per state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -280,17 +301,21 @@ impl Counts {
 /// The query of `GET /api/exports`: an Export Transaction #, or days — `date` for one, `from`
 /// and `to` for a range (inclusive, either end open). An export matches a day when it was synced
 /// from it or made on it. Nothing set: the latest exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ExportSearch {
     /// The Export Transaction #.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<u64>,
     /// One day.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     /// The first day of a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<NaiveDate>,
     /// The last day of a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<NaiveDate>,
 }
 
@@ -466,4 +491,15 @@ pub struct RetryRequest {
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,
+}
+
+/// `POST /api/stream-tickets` (201): a single-use, short-lived ticket that opens one progress
+/// stream (`GET /api/exports/{n}/events?ticket=…`); every (re)connection needs a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamTicket {
+    /// The ticket, opaque to the component.
+    pub ticket: String,
+    /// When it stops opening streams.
+    pub expires_at: DateTime<Utc>,
 }

@@ -10,12 +10,11 @@
 pub mod amount;
 pub mod api;
 pub mod feed;
-pub mod json;
 pub mod mapping;
 pub mod money;
+pub mod names;
 pub mod plan;
 pub mod problem;
-pub mod sort;
 pub mod validate;
 pub mod xero;
 

@@ -151,6 +151,11 @@ pub enum PostAs {
     Draft,
 }
 
+crate::text_names!(PostAs, "journal status", {
+    Posted => "POSTED",
+    Draft => "DRAFT",
+});
+
 impl PostAs {
     /// The Xero status to send.
     pub fn status(self) -> ManualJournalStatus {
@@ -175,6 +180,13 @@ pub enum Grouping {
     /// One per posting date and source (A/R, A/P, …).
     DateSource,
 }
+
+crate::text_names!(Grouping, "grouping", {
+    Date => "date",
+    DateDivision => "date_division",
+    DateStore => "date_store",
+    DateSource => "date_source",
+});
 
 impl Grouping {
     /// The group a posting belongs to, beside its date, as shown in the narration.
@@ -205,6 +217,11 @@ pub enum LineMode {
     Gross,
 }
 
+crate::text_names!(LineMode, "line mode", {
+    Net => "net",
+    Gross => "gross",
+});
+
 /// Where a posting's Xero account code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -215,6 +232,11 @@ pub enum CodeSource {
     /// The default: the same code as in SRM.
     SameCode,
 }
+
+crate::text_names!(CodeSource, "code source", {
+    Rule => "rule",
+    SameCode => "same_code",
+});
 
 /// A settings value that cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,8 +5,8 @@
 //! - `cargo xtask install` only installs what is missing (see [`install`]).
 //!
 //! - `cargo xtask demo` builds the component and starts the demo (see [`demo`]).
-//! - `cargo xtask bench [--quick] [--date D]` runs the benchmarks and writes BENCHMARKS.md (see
-//!   [`bench`]); not part of `test`.
+//! - `cargo xtask bench [--quick] [--bundle] [--date D]` runs the benchmarks and writes
+//!   BENCHMARKS.md (see [`bench`]); not part of `test`.
 
 mod bench;
 mod demo;
@@ -28,10 +28,11 @@ commands:
   demo      install what is missing, build the component (Trunk, release) and start the demo: the
             proxy with a simulated Xero and a mock SRM Daily Close page; prints the URL; Ctrl-C stops
   demo-smoke  start the demo on free loopback ports, fetch its page and /embed.js, stop it
-  bench [--quick] [--date YYYY-MM-DD]
+  bench [--quick] [--bundle] [--date YYYY-MM-DD]
             run the benchmarks (export throughput at Xero's real limits, planning natively and in
             Chromium, bundle size, first render, proxy memory, poll latency); prints a table and
-            writes BENCHMARKS.md; --quick uses Xero's limits ×10 and a 2,000-journal export
+            writes BENCHMARKS.md; --quick uses Xero's limits ×10 and a 2,000-journal export;
+            --bundle measures only the bundle and the first render, and rewrites only their rows
   install   install what is missing: the wasm32 target, wasm-bindgen-cli, Trunk, wasm-opt,
             Chromium and ChromeDriver
   help      this text";

@@ -1,6 +1,8 @@
 //! Which Xero organisation journals go to, whether the connection is healthy, and (for admins)
 //! connect, choose the organisation, reconnect and disconnect.
 
+use std::rc::Rc;
+
 use srm_xero_shared::api::{ConnectionState, ConnectionStatus};
 use yew::prelude::*;
 
@@ -10,7 +12,7 @@ use super::Notice;
 #[derive(Properties, PartialEq)]
 pub struct ConnectionProps {
     /// The status, once read.
-    pub status: Option<ConnectionStatus>,
+    pub status: Option<Rc<ConnectionStatus>>,
     /// The caller may connect and disconnect.
     pub admin: bool,
     /// A failure to show.

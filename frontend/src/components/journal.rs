@@ -1,6 +1,8 @@
 //! One journal of an export: its lines with Xero's account names, totals, source postings, the
 //! link into Xero, its history, and voiding with a reason.
 
+use std::rc::Rc;
+
 use srm_xero_shared::api::{JournalDetail, JournalState, ReferenceSnapshot};
 use srm_xero_shared::{JournalKey, Money, PlannedLine};
 use yew::prelude::*;
@@ -8,7 +10,7 @@ use yew::prelude::*;
 use super::modal::focus_in;
 use super::value_of;
 use crate::format;
-use crate::state::{Action, VoidDraft};
+use crate::state::{PopupAction, VoidDraft};
 
 /// Props of [`JournalView`].
 #[derive(Properties, PartialEq)]
@@ -16,7 +18,7 @@ pub struct JournalProps {
     /// The journal.
     pub journal_key: JournalKey,
     /// Its detail, once read.
-    pub detail: Option<JournalDetail>,
+    pub detail: Option<Rc<JournalDetail>>,
     /// The organisation's currency.
     pub currency: Option<AttrValue>,
     /// Xero's reference data, for account names.
@@ -27,8 +29,8 @@ pub struct JournalProps {
     pub busy: bool,
     /// The caller may void.
     pub can_void: bool,
-    /// State-only changes.
-    pub on_action: Callback<Action>,
+    /// Changes of the popup alone.
+    pub on_action: Callback<PopupAction>,
     /// Send the confirmed void.
     pub on_void: Callback<()>,
 }
@@ -110,7 +112,9 @@ pub fn JournalView(props: &JournalProps) -> Html {
             }
         });
     }
-    let back = props.on_action.reform(|_: MouseEvent| Action::CloseJournal);
+    let back = props
+        .on_action
+        .reform(|_: MouseEvent| PopupAction::CloseJournal);
     let back_button = html! { <button type="button" class="secondary" name="back" onclick={back}>{ "← Back to the list" }</button> };
     let Some(detail) = &props.detail else {
         return html! {
@@ -198,7 +202,7 @@ fn void_controls(props: &JournalProps, state: JournalState) -> Html {
     let key = props.journal_key.clone();
     let start = props
         .on_action
-        .reform(move |_: MouseEvent| Action::StartVoid(key.clone()));
+        .reform(move |_: MouseEvent| PopupAction::StartVoid(key.clone()));
     let Some(draft) = &props.void else {
         return html! {
             <div class="void"><button type="button" class="danger" name="void" onclick={start}>{ "Void this journal…" }</button></div>
@@ -206,9 +210,13 @@ fn void_controls(props: &JournalProps, state: JournalState) -> Html {
     };
     let on_reason = props
         .on_action
-        .reform(|e: InputEvent| Action::SetVoidReason(value_of(&e)));
-    let confirm = props.on_action.reform(|_: MouseEvent| Action::ConfirmVoid);
-    let cancel = props.on_action.reform(|_: MouseEvent| Action::CancelVoid);
+        .reform(|e: InputEvent| PopupAction::SetVoidReason(value_of(&e)));
+    let confirm = props
+        .on_action
+        .reform(|_: MouseEvent| PopupAction::ConfirmVoid);
+    let cancel = props
+        .on_action
+        .reform(|_: MouseEvent| PopupAction::CancelVoid);
     let send = props.on_void.reform(|_: MouseEvent| ());
     html! {
         <div class="void">

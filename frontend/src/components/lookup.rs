@@ -1,33 +1,27 @@
 //! The lookup of past exports: filter by number or by days (from, to), arrows to move, Enter to
 //! open.
 
+use std::rc::Rc;
+
 use srm_xero_shared::api::ExportStatus;
 use yew::prelude::*;
 
 use super::modal::Modal;
 use super::{Notice, value_of};
 use crate::format;
-use crate::state::Lookup;
+use crate::state::{Lookup, LookupAction};
 
 /// Props of [`LookupDialog`].
 #[derive(Properties, PartialEq)]
 pub struct LookupProps {
     /// The lookup's state.
-    pub lookup: Lookup,
+    pub lookup: Rc<Lookup>,
     /// A failure to show.
     pub notice: Option<AttrValue>,
-    /// Typed a number.
-    pub on_number: Callback<String>,
-    /// Typed the earliest day.
-    pub on_from: Callback<String>,
-    /// Typed the latest day.
-    pub on_to: Callback<String>,
-    /// Arrow keys: -1 up, +1 down.
-    pub on_move: Callback<i32>,
+    /// Changes of the lookup alone: filters typed, the keys moving the highlight, close.
+    pub on_action: Callback<LookupAction>,
     /// Open an export.
     pub on_pick: Callback<u64>,
-    /// Closed.
-    pub on_close: Callback<()>,
     /// Dismiss the notice.
     pub on_dismiss: Callback<()>,
 }
@@ -53,7 +47,7 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
         });
     }
     let on_key = {
-        let on_move = props.on_move.clone();
+        let on_move = props.on_action.reform(LookupAction::Move);
         let on_pick = props.on_pick.clone();
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
             "ArrowDown" => {
@@ -81,9 +75,15 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
             _ => {}
         })
     };
-    let on_number = props.on_number.reform(|e: InputEvent| value_of(&e));
-    let on_from = props.on_from.reform(|e: InputEvent| value_of(&e));
-    let on_to = props.on_to.reform(|e: InputEvent| value_of(&e));
+    let on_number = props
+        .on_action
+        .reform(|e: InputEvent| LookupAction::SetNumber(value_of(&e)));
+    let on_from = props
+        .on_action
+        .reform(|e: InputEvent| LookupAction::SetFrom(value_of(&e)));
+    let on_to = props
+        .on_action
+        .reform(|e: InputEvent| LookupAction::SetTo(value_of(&e)));
     let body = match &props.lookup.results {
         None => html! { <p class="muted" role="status">{ "Reading past exports…" }</p> },
         Some(_) if visible.is_empty() => {
@@ -111,7 +111,7 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
                             <td>{ format::day(e.from_date) }</td>
                             <td>{ format::when(e.created_at) }</td>
                             <td>{ &e.created_by }</td>
-                            <td>{ match e.status { ExportStatus::Open => "Open", ExportStatus::Exported => "Exported" } }</td>
+                            <td>{ status_label(e.status) }</td>
                             <td class="num">{ e.counts.posted }</td>
                             <td class="num">{ e.counts.failed }</td>
                             <td class="num">{ e.counts.pending + e.counts.posting }</td>
@@ -125,7 +125,7 @@ pub fn LookupDialog(props: &LookupProps) -> Html {
         },
     };
     html! {
-        <Modal title="Find an export" class="narrow" on_close={props.on_close.clone()} on_key={Some(on_key)}
+        <Modal title="Find an export" class="narrow" on_close={props.on_action.reform(|()| LookupAction::Close)} on_key={Some(on_key)}
             initial={AttrValue::Static("input[name='lookup-number']")}>
             <div class="fields">
                 <label class="field"><span>{ "Export #" }</span>
@@ -147,4 +147,12 @@ fn row_id(number: u64) -> String {
     let mut id = String::from("export-");
     id.push_str(&number.to_string());
     id
+}
+
+/// An export's status in words.
+fn status_label(status: ExportStatus) -> &'static str {
+    match status {
+        ExportStatus::Open => "Open",
+        ExportStatus::Exported => "Exported",
+    }
 }

@@ -1,6 +1,8 @@
 //! The Export Journals popup: progress, the journals with their states, filter, sort, search, the
 //! results as CSV, retry of failed journals, and a journal's detail.
 
+use std::rc::Rc;
+
 use srm_xero_shared::api::{ExportStatus, JournalRow, JournalState, ReferenceSnapshot};
 use yew::prelude::*;
 
@@ -8,13 +10,13 @@ use super::journal::JournalView;
 use super::modal::{Modal, focus_in};
 use super::{Notice, value_of};
 use crate::format;
-use crate::state::{Action, Popup, SortKey};
+use crate::state::{Popup, PopupAction, SortKey};
 
 /// Props of [`ExportPopup`].
 #[derive(Properties, PartialEq)]
 pub struct PopupProps {
     /// The popup's state.
-    pub popup: Popup,
+    pub popup: Rc<Popup>,
     /// The organisation's currency.
     pub currency: Option<AttrValue>,
     /// Xero's reference data (account names in a journal's lines).
@@ -25,8 +27,10 @@ pub struct PopupProps {
     pub now: Option<i64>,
     /// A failure to show.
     pub notice: Option<AttrValue>,
-    /// Changes that only touch the page's state (filter, sort, search, select, void steps…).
-    pub on_action: Callback<Action>,
+    /// Changes that only touch the popup (filter, sort, search, select, void steps, close…).
+    pub on_action: Callback<PopupAction>,
+    /// Dismiss the notice.
+    pub on_dismiss: Callback<()>,
     /// Download the results as CSV.
     pub on_download: Callback<()>,
     /// Retry the failed journals.
@@ -40,11 +44,11 @@ pub struct PopupProps {
 pub fn ExportPopup(props: &PopupProps) -> Html {
     let popup = &props.popup;
     let number = popup.number();
-    let close = props.on_action.reform(|()| Action::ClosePopup);
+    let close = props.on_action.reform(|()| PopupAction::Close);
     let mut title = String::from("Export Journals — Export Transaction #");
     title.push_str(&number.to_string());
     let notice = html! {
-        <Notice text={props.notice.clone()} on_dismiss={props.on_action.reform(|()| Action::Dismiss(crate::state::Area::Export))} />
+        <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} />
     };
     let body_ref = use_node_ref();
     {
@@ -74,11 +78,11 @@ pub fn ExportPopup(props: &PopupProps) -> Html {
     // Esc closes the innermost thing open: the void step, then the journal, then the popup.
     let escape = {
         let action = if popup.void.is_some() {
-            Action::CancelVoid
+            PopupAction::CancelVoid
         } else if popup.selected.is_some() {
-            Action::CloseJournal
+            PopupAction::CloseJournal
         } else {
-            Action::ClosePopup
+            PopupAction::Close
         };
         props.on_action.reform(move |()| action.clone())
     };
@@ -151,19 +155,12 @@ fn list(props: &PopupProps) -> Html {
     let popup = &props.popup;
     let rows = popup.visible_rows();
     let currency = props.currency.as_deref();
-    let on_filter = props.on_action.reform(|e: Event| {
-        Action::SetFilter(match value_of(&e).as_str() {
-            "pending" => Some(JournalState::Pending),
-            "posting" => Some(JournalState::Posting),
-            "posted" => Some(JournalState::Posted),
-            "failed" => Some(JournalState::Failed),
-            "voided" => Some(JournalState::Voided),
-            _ => None,
-        })
-    });
+    let on_filter = props
+        .on_action
+        .reform(|e: Event| PopupAction::SetFilter(value_of(&e).parse().ok()));
     let on_search = props
         .on_action
-        .reform(|e: InputEvent| Action::SetSearch(value_of(&e)));
+        .reform(|e: InputEvent| PopupAction::SetSearch(value_of(&e)));
     let sort_button = |key: SortKey, label: &str| {
         let on_action = props.on_action.clone();
         let arrow = if popup.sort == key {
@@ -181,7 +178,7 @@ fn list(props: &PopupProps) -> Html {
             "none"
         };
         html! {
-            <button type="button" class="th" aria-sort={sort} onclick={move |_| on_action.emit(Action::SetSort(key))}>
+            <button type="button" class="th" aria-sort={sort} onclick={move |_| on_action.emit(PopupAction::SetSort(key))}>
                 { format!("{label}{arrow}") }
             </button>
         }
@@ -190,20 +187,16 @@ fn list(props: &PopupProps) -> Html {
     let failed = popup.failed_keys().len();
     let download = props.on_download.reform(|_: MouseEvent| ());
     let retry = props.on_retry.reform(|_: MouseEvent| ());
-    let filter_value = popup.filter.map_or("", |f| match f {
-        JournalState::Pending => "pending",
-        JournalState::Posting => "posting",
-        JournalState::Posted => "posted",
-        JournalState::Failed => "failed",
-        JournalState::Voided => "voided",
-    });
+    let filter_value = popup.filter.map_or("", JournalState::as_str);
     html! {
         <>
             <div class="toolbar">
                 <label class="field inline"><span>{ "Status" }</span>
                     <select name="filter" onchange={on_filter}>
-                        { for [("", "All"), ("posted", "Created"), ("failed", "Failed"), ("pending", "Pending"), ("posting", "Posting"), ("voided", "Voided")]
-                            .into_iter().map(|(v, l)| html! { <option value={v} selected={v == filter_value}>{ l }</option> }) }
+                        <option value="" selected={filter_value.is_empty()}>{ "All" }</option>
+                        { for FILTERS.into_iter().map(|state| html! {
+                            <option value={state.as_str()} selected={state.as_str() == filter_value}>{ format::state_label(state) }</option>
+                        }) }
                     </select>
                 </label>
                 <label class="field inline"><span>{ "Search" }</span>
@@ -241,18 +234,27 @@ fn list(props: &PopupProps) -> Html {
     }
 }
 
-fn row_view(row: &JournalRow, on_action: &Callback<Action>) -> Html {
+/// The states the list can be filtered by, in the order the menu offers them.
+const FILTERS: [JournalState; 5] = [
+    JournalState::Posted,
+    JournalState::Failed,
+    JournalState::Pending,
+    JournalState::Posting,
+    JournalState::Voided,
+];
+
+fn row_view(row: &JournalRow, on_action: &Callback<PopupAction>) -> Html {
     let key = row.key.clone();
     let on_action = on_action.clone();
     let open = {
         let key = key.clone();
         let on_action = on_action.clone();
-        Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectJournal(key.clone())))
+        Callback::from(move |_: MouseEvent| on_action.emit(PopupAction::SelectJournal(key.clone())))
     };
     let open_key = Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Enter" || e.key() == " " {
             e.prevent_default();
-            on_action.emit(Action::SelectJournal(key.clone()));
+            on_action.emit(PopupAction::SelectJournal(key.clone()));
         }
     });
     let state = match row.state {

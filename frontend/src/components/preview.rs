@@ -186,7 +186,7 @@ fn plan_view(props: &PreviewProps, plan: &Plan) -> Html {
             .iter()
             .map(|(_, n)| *n)
             .collect();
-        srm_xero_shared::sort::sort(&mut numbers);
+        numbers.sort_unstable();
         numbers.dedup();
         numbers.iter().map(|n| format!("#{n}")).collect()
     };

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use srm_xero_shared::api::{ExportStatus, JournalState, MappingDocument};
+use srm_xero_shared::api::{ExportSearch, ExportStatus, JournalState, MappingDocument};
 use srm_xero_shared::mapping::AccountRule;
 use srm_xero_shared::{JournalKey, MappingSettings, Problem, Severity};
 use yew::Reducible;
@@ -202,9 +202,9 @@ fn progress_events_that_arrive_out_of_order_are_dropped() {
         State::default(),
         [
             Action::ExportOpened(fixtures::export_detail()),
-            Action::ProgressArrived(fixtures::progress(5, 3, 0)),
-            Action::ProgressArrived(fixtures::progress(4, 2, 1)),
-            Action::ProgressArrived(fixtures::progress(5, 2, 1)),
+            Action::Popup(PopupAction::Progress(fixtures::progress(5, 3, 0))),
+            Action::Popup(PopupAction::Progress(fixtures::progress(4, 2, 1))),
+            Action::Popup(PopupAction::Progress(fixtures::progress(5, 2, 1))),
         ],
     );
     let popup = state.popup.as_ref().unwrap();
@@ -217,7 +217,7 @@ fn progress_events_that_arrive_out_of_order_are_dropped() {
     // Another export's events are not this one's.
     let mut other = fixtures::progress(9, 0, 9);
     other.number = 13;
-    let state = run(state, [Action::ProgressArrived(other)]);
+    let state = run(state, [Action::Popup(PopupAction::Progress(other))]);
     assert_eq!(state.popup.as_ref().unwrap().counts().posted, 3);
 }
 
@@ -243,8 +243,8 @@ fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
     let state = run(
         state,
         [
-            Action::SetFilter(Some(JournalState::Failed)),
-            Action::ProgressArrived(fixtures::progress(7, 3, 0)),
+            Action::Popup(PopupAction::SetFilter(Some(JournalState::Failed))),
+            Action::Popup(PopupAction::Progress(fixtures::progress(7, 3, 0))),
             Action::ExportOpened(detail),
         ],
     );
@@ -258,7 +258,7 @@ fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
     let state = run(
         state,
         [
-            Action::ProgressArrived(fixtures::progress(8, 4, 0)),
+            Action::Popup(PopupAction::Progress(fixtures::progress(8, 4, 0))),
             Action::ExportOpened(fixtures::export_detail()),
         ],
     );
@@ -275,14 +275,19 @@ fn the_list_filters_searches_and_sorts() {
     assert_eq!(popup.visible_rows().len(), 5);
     assert_eq!(popup.failed_keys().len(), 1);
 
-    let state = run(state, [Action::SetFilter(Some(JournalState::Posted))]);
+    let state = run(
+        state,
+        [Action::Popup(PopupAction::SetFilter(Some(
+            JournalState::Posted,
+        )))],
+    );
     assert_eq!(state.popup.as_ref().unwrap().visible_rows().len(), 2);
 
     let state = run(
         state,
         [
-            Action::SetFilter(None),
-            Action::SetSearch("ARCHIVED".into()),
+            Action::Popup(PopupAction::SetFilter(None)),
+            Action::Popup(PopupAction::SetSearch("ARCHIVED".into())),
         ],
     );
     let rows = state.popup.as_ref().unwrap().visible_rows();
@@ -292,8 +297,8 @@ fn the_list_filters_searches_and_sorts() {
     let state = run(
         state,
         [
-            Action::SetSearch(String::new()),
-            Action::SetSort(SortKey::Total),
+            Action::Popup(PopupAction::SetSearch(String::new())),
+            Action::Popup(PopupAction::SetSort(SortKey::Total)),
         ],
     );
     let totals: Vec<String> = state
@@ -305,19 +310,22 @@ fn the_list_filters_searches_and_sorts() {
         .map(|r| r.total.to_plain_string())
         .collect();
     assert_eq!(totals, ["20.00", "75.00", "500.00", "1000.50", "1250.00"]);
-    let state = run(state, [Action::SetSort(SortKey::Total)]);
+    let state = run(state, [Action::Popup(PopupAction::SetSort(SortKey::Total))]);
     let popup = state.popup.as_ref().unwrap();
     assert!(popup.descending);
     assert_eq!(popup.visible_rows()[0].total.to_plain_string(), "1250.00");
 
-    let state = run(state, [Action::SetSort(SortKey::State)]);
+    let state = run(state, [Action::Popup(PopupAction::SetSort(SortKey::State))]);
     assert_eq!(
         state.popup.as_ref().unwrap().visible_rows()[0].state,
         JournalState::Failed
     );
     let state = run(
         state,
-        [Action::SetLive(LiveMode::Polling), Action::ClosePopup],
+        [
+            Action::Popup(PopupAction::SetLive(LiveMode::Polling)),
+            Action::Popup(PopupAction::Close),
+        ],
     );
     assert!(state.popup.is_none());
 }
@@ -329,17 +337,20 @@ fn a_journal_detail_opens_only_for_the_selected_journal() {
         State::default(),
         [
             Action::ExportOpened(fixtures::export_detail()),
-            Action::SelectJournal(detail.row.key.clone()),
-            Action::JournalLoaded(detail.clone()),
+            Action::Popup(PopupAction::SelectJournal(detail.row.key.clone())),
+            Action::Popup(PopupAction::JournalLoaded(Rc::new(detail.clone()))),
         ],
     );
     let selected = state.popup.as_ref().unwrap().selected.as_ref().unwrap();
-    assert_eq!(selected.1.as_ref(), Some(&detail));
+    assert_eq!(selected.1.as_deref(), Some(&detail));
 
     let other = fixtures::export_detail().journals[2].key.clone();
     let state = run(
         state,
-        [Action::SelectJournal(other), Action::JournalLoaded(detail)],
+        [
+            Action::Popup(PopupAction::SelectJournal(other)),
+            Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))),
+        ],
     );
     assert!(
         state
@@ -352,7 +363,7 @@ fn a_journal_detail_opens_only_for_the_selected_journal() {
             .1
             .is_none()
     );
-    let state = run(state, [Action::CloseJournal]);
+    let state = run(state, [Action::Popup(PopupAction::CloseJournal)]);
     assert!(state.popup.as_ref().unwrap().selected.is_none());
 }
 
@@ -363,8 +374,8 @@ fn voiding_needs_a_reason_and_a_confirmation() {
         State::default(),
         [
             Action::ExportOpened(fixtures::export_detail()),
-            Action::StartVoid(key.clone()),
-            Action::ConfirmVoid,
+            Action::Popup(PopupAction::StartVoid(key.clone())),
+            Action::Popup(PopupAction::ConfirmVoid),
         ],
     );
     let draft = state.popup.as_ref().unwrap().void.clone().unwrap();
@@ -372,20 +383,32 @@ fn voiding_needs_a_reason_and_a_confirmation() {
     let state = run(
         state,
         [
-            Action::SetVoidReason("Keyed by hand".into()),
-            Action::ConfirmVoid,
+            Action::Popup(PopupAction::SetVoidReason("Keyed by hand".into())),
+            Action::Popup(PopupAction::ConfirmVoid),
         ],
     );
     let draft = state.popup.as_ref().unwrap().void.clone().unwrap();
     assert!(draft.confirming);
     assert_eq!(draft.key, key);
-    let state = run(state, [Action::SetBusy(true)]);
+    let state = run(state, [Action::Popup(PopupAction::SetBusy(true))]);
     assert!(state.popup.as_ref().unwrap().busy);
-    let state = run(state, [Action::SetBusy(false)]);
+    let state = run(state, [Action::Popup(PopupAction::SetBusy(false))]);
     let popup = state.popup.as_ref().unwrap();
     assert!(popup.void.is_none() && !popup.busy && popup.rows_stale);
-    let state = run(state, [Action::StartVoid(key), Action::CancelVoid]);
+    let state = run(
+        state,
+        [
+            Action::Popup(PopupAction::StartVoid(key)),
+            Action::Popup(PopupAction::CancelVoid),
+        ],
+    );
     assert!(state.popup.as_ref().unwrap().void.is_none());
+}
+
+/// The numbers of the exports the lookup shows, in order.
+fn visible_exports(state: &State) -> Vec<u64> {
+    let lookup = state.lookup.as_ref().expect("the lookup is open");
+    lookup.visible().iter().map(|e| e.number).collect()
 }
 
 #[test]
@@ -395,7 +418,7 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
         [
             Action::SetExportNumber("1".into()),
             Action::OpenLookup,
-            Action::LookupLoaded(fixtures::export_list()),
+            Action::Lookup(LookupAction::Loaded(fixtures::export_list())),
         ],
     );
     let lookup = state.lookup.as_ref().unwrap();
@@ -406,20 +429,20 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     let state = run(
         state,
         [
-            Action::SetLookupNumber(String::new()),
-            Action::LookupMove(1),
-            Action::LookupMove(5),
+            Action::Lookup(LookupAction::SetNumber(String::new())),
+            Action::Lookup(LookupAction::Move(1)),
+            Action::Lookup(LookupAction::Move(5)),
         ],
     );
     assert_eq!(state.lookup.as_ref().unwrap().active, 3);
-    let state = run(state, [Action::LookupMove(-1)]);
+    let state = run(state, [Action::Lookup(LookupAction::Move(-1))]);
     assert_eq!(state.lookup.as_ref().unwrap().active, 2);
 
     let state = run(
         state,
         [
-            Action::SetLookupFrom("2019-08-10".into()),
-            Action::SetLookupTo("2019-08-10".into()),
+            Action::Lookup(LookupAction::SetFrom("2019-08-10".into())),
+            Action::Lookup(LookupAction::SetTo("2019-08-10".into())),
         ],
     );
     let lookup = state.lookup.as_ref().unwrap();
@@ -437,7 +460,10 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     );
 
     // A range: synced from, or made, between the two days.
-    let state = run(state, [Action::SetLookupTo("2019-08-11".into())]);
+    let state = run(
+        state,
+        [Action::Lookup(LookupAction::SetTo("2019-08-11".into()))],
+    );
     let lookup = state.lookup.as_ref().unwrap();
     let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
     assert_eq!(numbers, vec![11, 10, 9]);
@@ -449,33 +475,25 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     let state = run(
         state,
         [
-            Action::SetLookupTo(String::new()),
-            Action::SetLookupFrom("2019-08-12".into()),
-        ],
-    );
-    let numbers: Vec<u64> = state
-        .lookup
-        .as_ref()
-        .unwrap()
-        .visible()
-        .iter()
-        .map(|e| e.number)
-        .collect();
-    assert_eq!(numbers, vec![12, 11], "from 12 Aug on, with no end");
-    let state = run(
-        state,
-        [
-            Action::SetLookupFrom(String::new()),
-            Action::SetLookupNumber("3".into()),
+            Action::Lookup(LookupAction::SetTo(String::new())),
+            Action::Lookup(LookupAction::SetFrom("2019-08-12".into())),
         ],
     );
     assert_eq!(
-        state
-            .lookup
-            .as_ref()
-            .unwrap()
-            .question()
-            .map(|s| ExportSearch::query(&s)),
+        visible_exports(&state),
+        vec![12, 11],
+        "from 12 Aug on, with no end"
+    );
+    let state = run(
+        state,
+        [
+            Action::Lookup(LookupAction::SetFrom(String::new())),
+            Action::Lookup(LookupAction::SetNumber("3".into())),
+        ],
+    );
+    let asked = state.lookup.as_ref().unwrap().question();
+    assert_eq!(
+        asked.map(|s| ExportSearch::query(&s)),
         Some("?number=3".to_owned())
     );
     assert_eq!(state.lookup.as_ref().unwrap().visible().len(), 0);
@@ -483,7 +501,7 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     // The proxy's answer about export 3 (older than the list) is added to it, not swapped in.
     let mut old = fixtures::export_list().remove(0);
     old.number = 3;
-    let state = run(state, [Action::LookupLoaded(vec![old])]);
+    let state = run(state, [Action::Lookup(LookupAction::Loaded(vec![old]))]);
     let lookup = state.lookup.as_ref().unwrap();
     assert_eq!(lookup.results.as_ref().unwrap().len(), 5);
     let numbers: Vec<u64> = lookup.visible().iter().map(|e| e.number).collect();
@@ -494,7 +512,10 @@ fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
         state.lookup.is_none(),
         "reopening an export closes the lookup"
     );
-    let state = run(state, [Action::OpenLookup, Action::CloseLookup]);
+    let state = run(
+        state,
+        [Action::OpenLookup, Action::Lookup(LookupAction::Close)],
+    );
     assert!(state.lookup.is_none());
 }
 
@@ -567,7 +588,7 @@ fn a_retry_re_plans_with_todays_mapping_and_keeps_only_journals_that_now_post() 
 #[test]
 fn a_409_not_connected_is_not_shown_as_someone_elses_change() {
     use crate::api::{Failure, FailureKind};
-    use crate::app::mapping_save_failed;
+    use crate::effects::mapping_save_failed;
 
     let not_connected = Failure::from_answer(
         409,
@@ -711,7 +732,7 @@ fn every_failure_the_user_can_meet_says_what_happened_and_what_to_do() {
         State::default(),
         [
             Action::ExportOpened(fixtures::export_detail()),
-            Action::ProgressArrived(progress),
+            Action::Popup(PopupAction::Progress(progress)),
         ],
     );
     let waiting = state.popup.as_ref().unwrap().waiting().unwrap();
@@ -757,9 +778,9 @@ fn after_a_retry_or_void_the_counts_come_from_the_rows_read_again() {
         State::default(),
         [
             Action::ExportOpened(fixtures::export_detail()),
-            Action::ProgressArrived(fixtures::progress(5, 3, 0)),
-            Action::SetBusy(true),
-            Action::SetBusy(false),
+            Action::Popup(PopupAction::Progress(fixtures::progress(5, 3, 0))),
+            Action::Popup(PopupAction::SetBusy(true)),
+            Action::Popup(PopupAction::SetBusy(false)),
         ],
     );
     let popup = state.popup.as_ref().unwrap();

@@ -33,8 +33,13 @@ pub struct Demo {
 /// The component's release bundle: `dist/` at the workspace root.
 fn dist() -> PathBuf {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    let wasm = std::fs::read_dir(&dist)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| entry.file_name().to_string_lossy().ends_with("_bg.wasm"));
     assert!(
-        dist.join("embed.js").exists() && dist.join("srm-xero-frontend_bg.wasm").exists(),
+        dist.join("embed.js").exists() && wasm,
         "{} has no release bundle: run `trunk build --release` (cargo xtask test does, before this step)",
         dist.display()
     );

@@ -1,6 +1,7 @@
 //! Step 7: a page reload in the middle of a large export. Xero holds one call (the simulator's
 //! `Hold` fault) while the others post, so the export is still running, at a known point, when
-//! the page reloads; the pop-up must come back by itself with the same export and progress, and
+//! the page reloads; the pop-up must come back by itself with the same export and progress, the
+//! reloaded page must have downloaded nothing of the component but `embed.js`'s revalidation, and
 //! once the held call is answered everything is in Xero exactly once.
 
 use std::time::{Duration, Instant};
@@ -70,6 +71,40 @@ async fn wait_only_held_left(demo: &Demo, number: u64, accepted: u64) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The reloaded page's requests for the component's files: the hashed script and wasm came from
+/// the browser's cache (nothing transferred), and `embed.js` was only revalidated: a 304's
+/// headers crossed the network, not its body (Chromium reports the cached 200 as its status).
+async fn came_from_the_cache(browser: &Browser) {
+    let loads = browser
+        .client()
+        .execute(
+            "return performance.getEntriesByType('resource') \
+               .filter(e => /\\/(embed\\.js|srm-xero-frontend[^/]*)$/.test(e.name)) \
+               .map(e => [e.name.split('/').pop(), e.transferSize, e.encodedBodySize]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let loads: Vec<(String, u64, u64)> =
+        serde_json::from_value(loads.clone()).unwrap_or_else(|e| panic!("{e}: {loads}"));
+    let shown = format!("{loads:?}");
+    let hashed: Vec<&(String, u64, u64)> = loads
+        .iter()
+        .filter(|(name, _, _)| name.starts_with("srm-xero-frontend-"))
+        .collect();
+    assert_eq!(hashed.len(), 2, "the hashed script and wasm: {shown}");
+    for (name, transferred, _) in hashed {
+        assert_eq!(*transferred, 0, "{name} came from the cache: {shown}");
+    }
+    assert!(
+        loads
+            .iter()
+            .any(|(name, transferred, body)| name == "embed.js"
+                && (1..*body).contains(transferred)),
+        "embed.js was revalidated, not downloaded again: {shown}"
+    );
 }
 
 pub async fn reload_in_the_middle(browser: &Browser, demo: &Demo) {
@@ -143,6 +178,7 @@ pub async fn reload_in_the_middle(browser: &Browser, demo: &Demo) {
             == Value::Bool(true),
         "the export is still running after the reload"
     );
+    came_from_the_cache(browser).await;
 
     demo.sim.release_held();
     wait_counts(browser, "the export completing", number, accepted, 0).await;

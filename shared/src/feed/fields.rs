@@ -7,11 +7,10 @@ use rust_decimal::Decimal;
 
 use super::{FeedError, FieldProblem, Location, MAX_ACCOUNT_LEN, Posting, Source};
 use crate::amount::parse_amount;
-use crate::xero::dates::{parse_iso_date, parse_us_date};
 
 /// A posting's fields as text, before any of them is trusted.
 #[derive(Debug, Default)]
-pub(crate) struct PostingFields {
+pub(super) struct PostingFields {
     pub id: Option<String>,
     pub date: Option<String>,
     pub account: Option<String>,
@@ -93,18 +92,17 @@ fn amount(text: Option<String>) -> Result<Decimal, FieldProblem> {
     }
 }
 
-/// Reads `YYYY-MM-DD` or `MM/DD/YYYY` (SRM's US-style reports).
-pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+/// Reads `YYYY-MM-DD` or `MM/DD/YYYY` (SRM's US-style reports), ten characters exactly.
+fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
-    let iso = text.len() == 10 && text.as_bytes()[4] == b'-';
-    let us = text.len() == 10 && text.as_bytes()[2] == b'/';
-    if iso {
-        parse_iso_date(text)
-    } else if us {
-        parse_us_date(text)
-    } else {
-        None
-    }
+    let format = match text.as_bytes() {
+        [_, _, _, _, b'-', ..] => "%Y-%m-%d",
+        [_, _, b'/', ..] => "%m/%d/%Y",
+        _ => return None,
+    };
+    (text.len() == 10)
+        .then(|| NaiveDate::parse_from_str(text, format).ok())
+        .flatten()
 }
 
 /// Remembers where each posting id was first seen, refusing a second occurrence.

@@ -5,7 +5,6 @@ use serde_json::value::RawValue;
 
 use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, FieldProblem, Location, Posting};
-use crate::json::{self, Json, JsonError, text_or_number};
 
 /// One page of the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +17,18 @@ pub struct FeedPage {
     pub postings: Vec<Posting>,
     /// Where the next page is; `None` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// A page as it arrives: its postings raw, so each is checked and named on its own.
+#[derive(Deserialize)]
+struct RawPage {
+    #[serde(default)]
+    company: Option<String>,
+    #[serde(default)]
+    currency: Option<String>,
+    postings: Vec<RawPosting>,
+    #[serde(default)]
+    next_cursor: Option<String>,
 }
 
 /// A posting as it arrives: every field raw, so a wrong one is named rather than a serde error.
@@ -83,69 +94,24 @@ fn raw_text(raw: &RawValue) -> Result<String, FieldProblem> {
     }
 }
 
-impl PostingFields {
-    /// A JSON posting's fields: strings as their text, numbers as their literal text, `null` or
-    /// absent as `None`; any other value names its field.
-    pub(crate) fn from_json(value: &Json) -> Result<PostingFields, (&'static str, FieldProblem)> {
-        let text = |field: &'static str| match value.get(field) {
-            Json::Null => Ok(None),
-            other => text_or_number(other)
-                .map(|t| Some(t.to_owned()))
-                .ok_or_else(|| (field, FieldProblem::NotText(other.to_string()))),
-        };
-        Ok(PostingFields {
-            id: text("id")?,
-            date: text("date")?,
-            account: text("account")?,
-            division: text("division")?,
-            account_description: text("account_description")?,
-            debit: text("debit")?,
-            credit: text("credit")?,
-            source: text("source")?,
-            reference: text("reference")?,
-            store: text("store")?,
-            memo: text("memo")?,
-        })
-    }
-}
-
 /// Parses one feed page. Every posting is checked; the first problem refuses the whole page.
 pub fn parse_page(text: &str) -> Result<FeedPage, FeedError> {
-    let syntax = |e: JsonError| FeedError::Syntax(e.to_string());
-    let page = json::parse(text).map_err(syntax)?;
-    if !matches!(page, Json::Obj(_)) {
-        return Err(syntax(JsonError::Field("")));
-    }
-    let company: Option<String> = page.field("company").map_err(syntax)?;
-    let currency: Option<String> = page.field("currency").map_err(syntax)?;
-    let next_cursor: Option<String> = page.field("next_cursor").map_err(syntax)?;
-    let Json::Arr(raw_postings) = page.get("postings") else {
-        return Err(syntax(JsonError::Field("postings")));
-    };
+    let raw: RawPage = serde_json::from_str(text).map_err(|e| FeedError::Syntax(e.to_string()))?;
     let mut ids = UniqueIds::default();
-    let mut postings = Vec::with_capacity(raw_postings.len());
-    for (index, raw_posting) in raw_postings.iter().enumerate() {
+    let mut postings = Vec::with_capacity(raw.postings.len());
+    for (index, raw_posting) in raw.postings.into_iter().enumerate() {
         let at = Location::Posting {
             index: index + 1,
             id: None,
         };
-        if !matches!(raw_posting, Json::Obj(_)) {
-            return Err(syntax(JsonError::Field("postings")));
-        }
-        let fields =
-            PostingFields::from_json(raw_posting).map_err(|(field, problem)| FeedError::Field {
-                at: at.clone(),
-                field,
-                problem,
-            })?;
-        let posting = fields.into_posting(at.clone())?;
+        let posting = raw_posting.into_posting(&at)?;
         ids.admit(&posting.id, at.with_id(&posting.id))?;
         postings.push(posting);
     }
     Ok(FeedPage {
-        company: company.unwrap_or_default(),
-        currency: currency.unwrap_or_default(),
+        company: raw.company.unwrap_or_default(),
+        currency: raw.currency.unwrap_or_default(),
         postings,
-        next_cursor: next_cursor.filter(|c| !c.is_empty()),
+        next_cursor: raw.next_cursor.filter(|c| !c.is_empty()),
     })
 }

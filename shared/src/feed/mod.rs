@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 pub use self::csv::parse_csv;
 pub use error::{FeedError, FieldProblem, Location};
-pub(crate) use fields::PostingFields;
 pub use json::{FeedPage, parse_page};
 
 /// Longest SRM account number (before any division suffix).

@@ -18,7 +18,7 @@ impl JournalKey {
     /// The key of a set of posting ids.
     pub fn from_posting_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> JournalKey {
         let mut ids: Vec<&str> = ids.into_iter().collect();
-        crate::sort::sort(&mut ids);
+        ids.sort_unstable();
         ids.dedup();
         let mut digest = Sha256::new();
         for id in ids {
@@ -49,11 +49,6 @@ impl JournalKey {
             .match_indices("key ")
             .find_map(|(at, m)| narration.get(at + m.len()..at + m.len() + KEY_LEN))
             .and_then(JournalKey::parse)
-    }
-
-    /// A key as the proxy wrote it (not checked, as serde's `transparent` does not).
-    pub(crate) fn from_text(text: String) -> JournalKey {
-        JournalKey(text)
     }
 
     /// The key's text.

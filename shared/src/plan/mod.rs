@@ -184,7 +184,7 @@ pub fn plan(request: &PlanRequest<'_>) -> Plan {
                 .push(posting);
         }
     }
-    crate::sort::sort(&mut skipped.already_exported);
+    skipped.already_exported.sort_unstable();
     let index = ReferenceIndex::new(request.reference);
     let journals = groups
         .into_iter()
@@ -206,7 +206,7 @@ fn plan_journal(
 ) -> PlannedJournal {
     let settings = request.settings;
     let mut ids: Vec<String> = postings.iter().map(|p| p.id.clone()).collect();
-    crate::sort::sort(&mut ids);
+    ids.sort_unstable();
     let key = JournalKey::from_posting_ids(ids.iter().map(String::as_str));
     let (mut lines, mut problems) = lines::form_lines(postings, settings);
     if lines.is_empty() {

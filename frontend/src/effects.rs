@@ -1,0 +1,395 @@
+//! The page's side effects, each a named operation: it calls the proxy, the feed or the browser,
+//! and dispatches what came back as an [`Action`]. Nothing here decides what the page shows: the
+//! reducer (`state.rs`) does, and `intent.rs` and the page's hooks decide when to call what.
+
+mod live;
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use srm_xero_shared::JournalKey;
+use srm_xero_shared::api::{
+    ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
+    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, VoidRequest,
+};
+use srm_xero_shared::feed::parse_csv;
+use yew::UseReducerDispatcher;
+
+pub use live::{Outcome, Reconnect, Step, Watch};
+
+use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable};
+use crate::browser;
+use crate::format;
+use crate::state::{Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, State};
+
+/// The named operations, bound to one backend and the page's reducer.
+#[derive(Clone)]
+pub struct Effects {
+    backend: Rc<dyn Backend>,
+    dispatch: UseReducerDispatcher<State>,
+}
+
+/// Equal while the backend is the same one (a new caller token makes a new backend).
+impl PartialEq for Effects {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.backend, &other.backend) && self.dispatch == other.dispatch
+    }
+}
+
+impl Effects {
+    /// Operations on `backend` whose answers go to `dispatch`.
+    pub fn new(backend: Rc<dyn Backend>, dispatch: UseReducerDispatcher<State>) -> Effects {
+        Effects { backend, dispatch }
+    }
+
+    /// Dispatches an action to the page's reducer.
+    pub fn dispatch(&self, action: Action) {
+        self.dispatch.dispatch(action);
+    }
+
+    /// Shows a failure in its area; an expired caller token also asks the host page for a new one.
+    pub fn fail(&self, area: Area, failure: Failure) {
+        if failure.kind == FailureKind::TokenExpired {
+            self.dispatch(Action::TokenExpired);
+        }
+        self.dispatch(Action::Fail(area, failure.message));
+    }
+
+    /// Runs `call`; its answer goes to `then`, its failure to `area`.
+    fn spawn<T: 'static>(
+        &self,
+        call: Fut<T>,
+        area: Area,
+        then: impl FnOnce(T, &Effects) + 'static,
+    ) {
+        let effects = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match call.await {
+                Ok(value) => then(value, &effects),
+                Err(failure) => effects.fail(area, failure),
+            }
+        });
+    }
+
+    /// What the page needs at start (and again with a new token), and the export still running
+    /// when the page was reloaded.
+    pub fn load_page(&self) {
+        self.read_connection();
+        self.spawn(self.backend.mapping(), Area::Mapping, |m, e| {
+            e.dispatch(Action::MappingLoaded(m));
+        });
+        self.read_exported(Vec::new(), false);
+        self.spawn(
+            self.backend.exports(ExportSearch::default()),
+            Area::Export,
+            |list, e| {
+                let running = list
+                    .iter()
+                    .filter(|s| s.counts.pending + s.counts.posting > 0)
+                    .map(|s| s.number)
+                    .max();
+                if let Some(number) = running {
+                    e.open_export(number);
+                }
+            },
+        );
+    }
+
+    /// Reads the connection, then (when connected) Xero's reference data.
+    pub fn read_connection(&self) {
+        self.spawn(self.backend.connection(), Area::Connection, |c, e| {
+            e.connection_read(c);
+        });
+    }
+
+    /// Shows the connection, and reads Xero's reference data when it is connected.
+    fn connection_read(&self, status: ConnectionStatus) {
+        let connected = status.state == ConnectionState::Connected;
+        self.dispatch(Action::ConnectionLoaded(status));
+        if connected {
+            self.spawn(self.backend.reference(), Area::Connection, |r, e| {
+                e.dispatch(Action::ReferenceLoaded(r));
+            });
+        }
+    }
+
+    /// Asks which of these postings are exported (none: just the last exported date).
+    fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool) {
+        let lookup = ExportedLookup { posting_ids };
+        self.spawn(
+            self.backend.exported(lookup),
+            Area::Preview,
+            move |answer, e| {
+                e.dispatch(Action::ExportedLoaded { answer, for_feed });
+            },
+        );
+    }
+
+    /// A feed or file was read: show it, and ask the proxy which of its postings are exported.
+    fn feed_read(&self, feed: Feed) {
+        let ids = feed.postings.iter().map(|p| p.id.clone()).collect();
+        self.dispatch(Action::FeedLoaded(feed));
+        self.read_exported(ids, true);
+    }
+
+    /// Reads SRM's G/L feed from a date, page after page.
+    pub fn read_feed(&self, from: NaiveDate) {
+        self.dispatch(Action::FeedStarted);
+        let progress = self.dispatch.clone();
+        let on_page = Box::new(move |pages, postings| {
+            progress.dispatch(Action::FeedProgress { pages, postings });
+        });
+        self.spawn(
+            self.backend.feed(from, on_page),
+            Area::Preview,
+            |read, e| {
+                e.feed_read(Feed {
+                    postings: Rc::new(read.postings),
+                    company: read.company,
+                    currency: read.currency,
+                    origin: FeedOrigin::Srm,
+                });
+            },
+        );
+    }
+
+    /// Reads a dropped CSV file (SRM's G/L detail report).
+    pub fn read_file(&self, file: web_sys::File) {
+        self.dispatch(Action::FeedStarted);
+        let name = file.name();
+        let read: Fut<_> = Box::pin(async move {
+            let name = file.name();
+            let text = browser::file_text(&file)
+                .await
+                .map_err(|()| file_unreadable(&name))?;
+            parse_csv(&text).map_err(|e| file_invalid(&name, &e))
+        });
+        self.spawn(read, Area::Preview, move |postings, e| {
+            e.feed_read(Feed {
+                postings: Rc::new(postings),
+                company: None,
+                currency: None,
+                origin: FeedOrigin::File(name),
+            });
+        });
+    }
+
+    /// Accept: the proxy stores export #N, the popup opens on it, and the feed is planned again
+    /// without the postings it took.
+    pub fn accept(&self, export: NewExport, feed_ids: Vec<String>) {
+        self.dispatch(Action::Accepting);
+        self.spawn(
+            self.backend.create_export(export),
+            Area::Export,
+            |created, e| {
+                e.spawn(
+                    e.backend.export(created.number),
+                    Area::Export,
+                    |detail, e| {
+                        e.dispatch(Action::ExportOpened(detail));
+                        if !feed_ids.is_empty() {
+                            e.read_exported(feed_ids, true);
+                        }
+                    },
+                );
+            },
+        );
+    }
+
+    /// Opens (or refreshes) export #N in the popup.
+    pub fn open_export(&self, number: u64) {
+        self.spawn(self.backend.export(number), Area::Export, |detail, e| {
+            e.dispatch(Action::ExportOpened(detail));
+        });
+    }
+
+    /// Lists past exports for the lookup.
+    pub fn list_exports(&self, search: ExportSearch) {
+        self.spawn(self.backend.exports(search), Area::Lookup, |list, e| {
+            e.dispatch(Action::Lookup(LookupAction::Loaded(list)));
+        });
+    }
+
+    /// Saves the mapping with the version it was edited from.
+    pub fn save_mapping(&self, change: MappingChange) {
+        self.dispatch(Action::MappingSaving);
+        let save = self.backend.save_mapping(change);
+        let effects = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match save.await {
+                Ok(saved) => effects.dispatch(Action::MappingLoaded(saved)),
+                Err(f) => effects.fail(Area::Mapping, mapping_save_failed(f)),
+            }
+        });
+    }
+
+    /// Reads who changed the mapping when.
+    pub fn read_mapping_history(&self) {
+        self.spawn(self.backend.mapping_history(), Area::Mapping, |h, e| {
+            e.dispatch(Action::MappingHistoryLoaded(h));
+        });
+    }
+
+    /// Reads Xero's chart of accounts again.
+    pub fn refresh_reference(&self) {
+        self.spawn(self.backend.refresh_reference(), Area::Mapping, |r, e| {
+            e.dispatch(Action::ReferenceLoaded(r));
+        });
+    }
+
+    /// Connect: a pop-up opened now, inside the click (so pop-up blockers allow it), pointed at
+    /// Xero's consent page once the proxy says where that is.
+    pub fn connect(&self) {
+        let Some(window) = browser::open_popup() else {
+            self.dispatch(Action::Fail(
+                Area::Connection,
+                "The browser blocked the Xero sign-in window: allow pop-ups for this page and press Connect again.".into(),
+            ));
+            return;
+        };
+        let start = self.backend.connect_start();
+        let effects = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match start.await {
+                Ok(start) => browser::navigate(&window, &start.authorize_url),
+                Err(f) => {
+                    let _ = window.close();
+                    effects.fail(Area::Connection, f);
+                }
+            }
+        });
+    }
+
+    /// Reads the connection again whenever the OAuth callback page says it changed. Listening
+    /// stops when the returned listener is dropped.
+    pub fn listen_for_connection(&self) -> Option<gloo_events::EventListener> {
+        let effects = self.clone();
+        browser::on_connection_message(self.backend.proxy_origin(), move |message| {
+            if !message.ok {
+                effects.dispatch(Action::Fail(Area::Connection, message.message));
+            }
+            effects.read_connection();
+        })
+    }
+
+    /// Chooses the organisation journals go to.
+    pub fn choose_organisation(&self, tenant_id: String) {
+        let choice = ChooseOrganisation { tenant_id };
+        self.spawn(
+            self.backend.choose_organisation(choice),
+            Area::Connection,
+            |status, e| e.connection_read(status),
+        );
+    }
+
+    /// Disconnects Xero, once the user confirms.
+    pub fn disconnect(&self) {
+        let sure = gloo_dialogs::confirm(
+            "Disconnect Xero? Nothing can be posted until an admin connects again.",
+        );
+        if sure {
+            self.spawn(self.backend.disconnect(), Area::Connection, |(), e| {
+                e.read_connection();
+            });
+        }
+    }
+
+    /// Saves the export's journals as a CSV file.
+    pub fn download_results(&self, detail: &ExportDetail) {
+        let csv = format::results_csv(detail);
+        let name = format!("srm-xero-export-{}.csv", detail.summary.number);
+        if browser::download(&name, &csv).is_err() {
+            self.dispatch(Action::Fail(
+                Area::Export,
+                "The browser refused the download: allow downloads for this page and try again."
+                    .into(),
+            ));
+        }
+    }
+
+    /// Retry: reads the failed journals' postings, re-plans them with today's mapping, sends them.
+    pub fn retry(
+        &self,
+        number: u64,
+        keys: Vec<JournalKey>,
+        mapping: Rc<MappingDocument>,
+        reference: Rc<ReferenceSnapshot>,
+    ) {
+        self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
+        let effects = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut failed = Vec::new();
+            for key in keys {
+                match effects.backend.journal(number, key).await {
+                    Ok(detail) => failed.push(detail),
+                    Err(f) => return effects.fail(Area::Export, f),
+                }
+            }
+            let planned =
+                crate::state::plan_retry(number, &failed, &mapping.settings, &reference.reference);
+            let request = match planned {
+                Ok(request) => request,
+                Err(why) => return effects.dispatch(Action::Fail(Area::Export, why)),
+            };
+            match effects.backend.retry(number, request).await {
+                Ok(detail) => {
+                    effects.dispatch(Action::Popup(PopupAction::SetBusy(false)));
+                    effects.dispatch(Action::ExportOpened(detail));
+                }
+                Err(f) => effects.fail(Area::Export, f),
+            }
+        });
+    }
+
+    /// Voids a journal with a reason, then shows it as the proxy now has it.
+    pub fn void(&self, number: u64, key: JournalKey, reason: String) {
+        self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
+        let call = self
+            .backend
+            .void(number, key.clone(), VoidRequest { reason });
+        self.spawn(call, Area::Export, move |detail, e| {
+            e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
+            e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
+            e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
+        });
+    }
+
+    /// Reads the detail of a journal the user opened.
+    pub fn read_journal(&self, number: u64, key: JournalKey) {
+        self.spawn(
+            self.backend.journal(number, key),
+            Area::Export,
+            |detail, e| {
+                e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
+            },
+        );
+    }
+
+    /// Reads the export's rows again (they are older than its progress); `done` once answered.
+    pub fn refresh_rows(&self, number: u64, done: impl FnOnce() + 'static) {
+        let read = self.backend.export(number);
+        let effects = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = read.await;
+            done();
+            match answer {
+                Ok(detail) => effects.dispatch(Action::ExportOpened(detail)),
+                Err(f) => effects.fail(Area::Export, f),
+            }
+        });
+    }
+
+    /// Follows export #N's progress (events, or polling); stops when the [`Watch`] is dropped.
+    pub fn watch_progress(&self, number: u64, mode: LiveMode) -> Watch {
+        live::watch(self.clone(), number, mode)
+    }
+}
+
+/// The words for a failed mapping save: only a stale version means someone else saved meanwhile
+/// (a 409 can also mean Xero is not connected; that failure says so itself).
+pub fn mapping_save_failed(mut failure: Failure) -> Failure {
+    if failure.kind == FailureKind::Conflict {
+        failure.message.push_str(" Someone else saved the mapping meanwhile: reload the page to see their version, then make your change again.");
+    }
+    failure
+}
