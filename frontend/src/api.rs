@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSearch,
     ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
-    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
+    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, RetryRequest, StreamTicket,
+    VoidRequest,
 };
 use srm_xero_shared::feed::{FeedCollector, parse_page};
 use srm_xero_shared::json::{self, Json, JsonError, Read, Write};
@@ -255,8 +256,10 @@ pub trait Backend {
     fn feed(&self, _from: NaiveDate, _on_page: OnPage) -> Fut<FeedRead> {
         unavailable()
     }
-    /// The server-sent events URL of an export's progress, or `None` to poll.
-    fn events_url(&self, _number: u64) -> Option<String> {
+    /// The server-sent events URL of an export's progress with a fresh single-use ticket
+    /// (`POST /api/stream-tickets`: `EventSource` cannot send the caller token), or `None` to
+    /// poll. Ask again for every (re)connection: a ticket opens one stream.
+    fn events_url(&self, _number: u64) -> Option<Fut<String>> {
         None
     }
     /// The proxy's origin, for checking the OAuth popup's message.
@@ -484,13 +487,16 @@ impl Backend for HttpBackend {
         let feed = self.inner.feed.clone();
         Box::pin(async move { read_feed(&feed, from, &on_page).await })
     }
-    fn events_url(&self, number: u64) -> Option<String> {
-        // EventSource cannot send headers: the token travels as a query parameter.
-        Some(format!(
-            "{}/api/exports/{number}/events?token={}",
-            self.inner.proxy,
-            query_value(&self.inner.token)
-        ))
+    fn events_url(&self, number: u64) -> Option<Fut<String>> {
+        let ticket: Fut<StreamTicket> = self.call("POST", "/api/stream-tickets", None);
+        let proxy = self.inner.proxy.clone();
+        Some(Box::pin(async move {
+            let ticket = ticket.await?;
+            Ok(format!(
+                "{proxy}/api/exports/{number}/events?ticket={}",
+                query_value(&ticket.ticket)
+            ))
+        }))
     }
     fn proxy_origin(&self) -> Option<String> {
         let url = web_sys::Url::new(&self.inner.proxy).ok()?;

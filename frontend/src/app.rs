@@ -1,6 +1,6 @@
 //! The page: the reducer, the effects that talk to the proxy and the feed, and the components.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use srm_xero_shared::MappingSettings;
@@ -724,28 +724,76 @@ fn use_live_progress(state: &State, backend: &Rc<dyn Backend>, dispatch: &Dispat
     let dispatch = dispatch.clone();
     use_effect_with((key, backend), move |(key, backend)| {
         let alive = Rc::new(Cell::new(true));
-        let mut source = None;
-        if let Some((number, live, running)) = *key {
-            let events = backend
-                .0
-                .events_url(number)
-                .filter(|_| live == LiveMode::Events);
-            match events {
-                Some(url) if running => {
-                    source = browser::progress_events(&url, dispatch.clone());
-                    if source.is_none() {
-                        dispatch.dispatch(Action::SetLive(LiveMode::Polling));
-                    }
-                }
-                _ if running => poll(number, Rc::clone(&backend.0), dispatch, Rc::clone(&alive)),
-                _ => {}
+        let stream: Rc<RefCell<Option<browser::EventStream>>> = Rc::default();
+        if let Some((number, live, true)) = *key {
+            if live == LiveMode::Events {
+                let follow = Live {
+                    number,
+                    backend: Rc::clone(&backend.0),
+                    dispatch,
+                    alive: Rc::clone(&alive),
+                    stream: Rc::clone(&stream),
+                };
+                follow.stream(STREAM_REOPENS);
+            } else {
+                poll(number, Rc::clone(&backend.0), dispatch, Rc::clone(&alive));
             }
         }
         move || {
             alive.set(false);
-            drop(source);
+            stream.borrow_mut().take();
         }
     });
+}
+
+/// How often a stream that worked and then dropped is opened again (each time with a fresh
+/// ticket) before the page polls instead.
+const STREAM_REOPENS: u32 = 5;
+
+/// What following one export's progress needs.
+#[derive(Clone)]
+struct Live {
+    number: u64,
+    backend: Rc<dyn Backend>,
+    dispatch: Dispatch,
+    alive: Rc<Cell<bool>>,
+    stream: Rc<RefCell<Option<browser::EventStream>>>,
+}
+
+impl Live {
+    /// Opens the event stream with a fresh ticket; when it drops after working, opens it again
+    /// (up to `reopens` times); when it cannot be opened or never worked, polls instead.
+    fn stream(self, reopens: u32) {
+        let Some(url) = self.backend.events_url(self.number) else {
+            self.dispatch.dispatch(Action::SetLive(LiveMode::Polling));
+            return;
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let url = url.await;
+            if !self.alive.get() {
+                return;
+            }
+            let Ok(url) = url else {
+                self.dispatch.dispatch(Action::SetLive(LiveMode::Polling));
+                return;
+            };
+            let again = self.clone();
+            let on_closed: Rc<dyn Fn(bool)> = Rc::new(move |worked| {
+                if !again.alive.get() {
+                    return;
+                }
+                if worked && reopens > 0 {
+                    again.clone().stream(reopens - 1);
+                } else {
+                    again.dispatch.dispatch(Action::SetLive(LiveMode::Polling));
+                }
+            });
+            match browser::progress_events(&url, self.dispatch.clone(), on_closed) {
+                Some(opened) => *self.stream.borrow_mut() = Some(opened),
+                None => self.dispatch.dispatch(Action::SetLive(LiveMode::Polling)),
+            }
+        });
+    }
 }
 
 fn poll(number: u64, backend: Rc<dyn Backend>, dispatch: Dispatch, alive: Rc<Cell<bool>>) {

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::{Closure, JsValue};
 use yew::UseReducerDispatcher;
 
-use crate::state::{Action, LiveMode, State};
+use crate::state::{Action, State};
 
 /// Waits `ms` milliseconds (a browser timer; never used by tests to wait for conditions).
 pub async fn sleep(ms: i32) {
@@ -117,15 +117,18 @@ impl Drop for EventStream {
 }
 
 /// Listens to an export's progress events (unnamed `message` events or `progress` events, each a
-/// [`Progress`] as JSON). When the stream fails before it works, or keeps failing, it is closed
-/// and the page polls instead.
-pub fn progress_events(url: &str, dispatch: UseReducerDispatcher<State>) -> Option<EventStream> {
+/// [`Progress`] as JSON). The URL's ticket opens one stream, so `EventSource` must never retry
+/// it: on the first error the stream is closed and `on_closed` is told whether it had worked
+/// (the caller opens a new one with a fresh ticket, or polls).
+pub fn progress_events(
+    url: &str,
+    dispatch: UseReducerDispatcher<State>,
+    on_closed: Rc<dyn Fn(bool)>,
+) -> Option<EventStream> {
     let source = web_sys::EventSource::new(url).ok()?;
     let received = Rc::new(Cell::new(false));
-    let errors = Rc::new(Cell::new(0_u32));
     let on_progress = {
-        let (dispatch, received, errors) =
-            (dispatch.clone(), Rc::clone(&received), Rc::clone(&errors));
+        let received = Rc::clone(&received);
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             if let Some(progress) = event
                 .data()
@@ -133,19 +136,17 @@ pub fn progress_events(url: &str, dispatch: UseReducerDispatcher<State>) -> Opti
                 .and_then(|text| srm_xero_shared::json::from_str::<Progress>(&text).ok())
             {
                 received.set(true);
-                errors.set(0);
                 dispatch.dispatch(Action::ProgressArrived(progress));
             }
         })
     };
     let on_error = {
         let source = source.clone();
+        let closed = Cell::new(false);
         Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| {
-            errors.set(errors.get() + 1);
-            let closed = source.ready_state() == web_sys::EventSource::CLOSED;
-            if closed || !received.get() || errors.get() >= 3 {
-                source.close();
-                dispatch.dispatch(Action::SetLive(LiveMode::Polling));
+            source.close();
+            if !closed.replace(true) {
+                on_closed(received.get());
             }
         })
     };

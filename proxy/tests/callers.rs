@@ -1,5 +1,5 @@
-//! Who may call: every caller-token failure mode, scopes, CORS, body limits and bad bodies, and
-//! bad settings at start-up.
+//! Who may call: every caller-token failure mode (signature, algorithm, audience, issue time,
+//! lifetime, leeway), scopes, CORS, body limits and bad bodies, and bad settings at start-up.
 
 mod common;
 
@@ -10,13 +10,44 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use srm_xero_proxy::auth::{Claims, mint};
 
+/// Claims for Robin, issued a minute ago, expiring `exp_offset` seconds from now.
 fn claims(app: &common::TestApp, exp_offset: i64, scope: &str) -> Claims {
-    Claims {
-        sub: "u-7".into(),
-        name: "Robin".into(),
-        exp: app.now().timestamp() + exp_offset,
-        scope: scope.into(),
-    }
+    let mut claims = app.claims("Robin", scope, app.now() - chrono::Duration::minutes(1));
+    claims.exp = app.now().timestamp() + exp_offset;
+    claims
+}
+
+/// Robin's claims as JSON, to drop or change any of them before signing.
+fn claims_json(app: &common::TestApp) -> serde_json::Value {
+    serde_json::to_value(claims(app, 600, "xero:post")).unwrap()
+}
+
+/// Signs any JSON payload with the proxy's caller secret.
+fn signed(payload: &serde_json::Value) -> String {
+    use hmac::Mac as _;
+    let signing = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(CALLER_SECRET.as_bytes()).unwrap();
+    mac.update(signing.as_bytes());
+    format!(
+        "{signing}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
+fn without(app: &common::TestApp, claim: &str) -> String {
+    let mut payload = claims_json(app);
+    payload.as_object_mut().unwrap().remove(claim);
+    signed(&payload)
+}
+
+fn with(app: &common::TestApp, change: impl FnOnce(&mut Claims)) -> String {
+    let mut claims = claims(app, 600, "xero:post");
+    change(&mut claims);
+    mint(CALLER_SECRET, &claims)
 }
 
 fn unsigned(header: &str, claims: &Claims, signature: &str) -> String {
@@ -42,11 +73,10 @@ fn hs512(claims: &Claims) -> String {
     )
 }
 
-#[tokio::test]
-async fn every_caller_token_failure_is_refused_with_its_own_reason() {
-    let app = spawn_app().await;
-    let good = claims(&app, 600, "xero:post");
-    let cases = [
+/// Every way a token is refused: (what, token, status, words the message holds).
+fn refusals(app: &common::TestApp) -> Vec<(&'static str, String, StatusCode, &'static str)> {
+    let good = claims(app, 600, "xero:post");
+    vec![
         (
             "missing",
             String::new(),
@@ -55,7 +85,7 @@ async fn every_caller_token_failure_is_refused_with_its_own_reason() {
         ),
         (
             "expired",
-            mint(CALLER_SECRET, &claims(&app, -1, "xero:post")),
+            mint(CALLER_SECRET, &claims(app, -61, "xero:post")),
             StatusCode::UNAUTHORIZED,
             "expired",
         ),
@@ -80,12 +110,64 @@ async fn every_caller_token_failure_is_refused_with_its_own_reason() {
         ),
         (
             "no xero:post",
-            mint(CALLER_SECRET, &claims(&app, 600, "xero:admin other")),
+            mint(CALLER_SECRET, &claims(app, 600, "xero:admin other")),
             StatusCode::FORBIDDEN,
             "xero:post",
         ),
-    ];
-    for (what, token, status, words) in cases {
+        (
+            "no aud",
+            without(app, "aud"),
+            StatusCode::UNAUTHORIZED,
+            "no aud claim",
+        ),
+        (
+            "another proxy's aud",
+            with(app, |c| {
+                c.aud = "https://xero-proxy.other-tenant.example".into();
+            }),
+            StatusCode::UNAUTHORIZED,
+            "for another proxy",
+        ),
+        (
+            "no iat",
+            without(app, "iat"),
+            StatusCode::UNAUTHORIZED,
+            "no iat claim",
+        ),
+        (
+            "a lifetime over 12 hours",
+            with(app, |c| c.exp = c.iat + 12 * 3600 + 1),
+            StatusCode::UNAUTHORIZED,
+            "at most 43200 s",
+        ),
+        (
+            "issued in the future beyond the leeway",
+            with(app, |c| {
+                c.iat = app.now().timestamp() + 61;
+                c.exp = c.iat + 600;
+            }),
+            StatusCode::UNAUTHORIZED,
+            "its iat is in the future",
+        ),
+        (
+            "not before, beyond the leeway",
+            with(app, |c| c.nbf = Some(app.now().timestamp() + 61)),
+            StatusCode::UNAUTHORIZED,
+            "its nbf is in the future",
+        ),
+        (
+            "expired beyond the leeway",
+            with(app, |c| c.exp = app.now().timestamp() - 60),
+            StatusCode::UNAUTHORIZED,
+            "expired",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_caller_token_failure_is_refused_with_its_own_reason() {
+    let app = spawn_app().await;
+    for (what, token, status, words) in refusals(&app) {
         let mut request = app.http.get(app.url("/api/mapping"));
         if !token.is_empty() {
             request = request.bearer_auth(&token);
@@ -104,8 +186,59 @@ async fn every_caller_token_failure_is_refused_with_its_own_reason() {
             "{what}: {body}"
         );
     }
-    let (status, _) = app.get("/api/mapping", &mint(CALLER_SECRET, &good)).await;
+    let good = mint(CALLER_SECRET, &claims(&app, 600, "xero:post"));
+    let (status, _) = app.get("/api/mapping", &good).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_clock_leeway_of_sixty_seconds_is_honoured_on_exp_iat_and_nbf() {
+    let app = spawn_app().await;
+    let now = app.now().timestamp();
+    for (what, token) in [
+        ("expired 59 s ago", with(&app, |c| c.exp = now - 59)),
+        (
+            "issued 60 s ahead (SRM's clock is fast)",
+            with(&app, |c| {
+                c.iat = now + 60;
+                c.exp = now + 600;
+            }),
+        ),
+        (
+            "not before 60 s from now",
+            with(&app, |c| c.nbf = Some(now + 60)),
+        ),
+        (
+            "exactly the longest lifetime",
+            with(&app, |c| c.exp = c.iat + 12 * 3600),
+        ),
+        (
+            "aud with a trailing slash",
+            with(&app, |c| c.aud = format!("{}/", app.public_url())),
+        ),
+    ] {
+        let (status, body) = app.get("/api/mapping", &token).await;
+        assert_eq!(status, StatusCode::OK, "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_for_the_public_url_is_refused_by_a_proxy_at_another_url() {
+    // Two proxies sharing one secret by mistake: a token minted for the first is no use on the
+    // second, whose public URL differs.
+    let first = spawn_app().await;
+    let second = spawn_app().await;
+    let token = first.clerk();
+    assert_eq!(first.get("/api/mapping", &token).await.0, StatusCode::OK);
+    let (status, body) = second.get("/api/mapping", &token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("its aud must be {}", second.public_url())),
+        "{body}"
+    );
 }
 
 #[tokio::test]

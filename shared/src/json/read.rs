@@ -10,8 +10,8 @@ use super::{Json, JsonError};
 use crate::api::{
     ConnectStart, ConnectionMessage, ConnectionState, ConnectionStatus, Counts, ExportCreated,
     ExportDetail, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry, JournalRow,
-    JournalState, MappingDocument, MappingHistoryEntry, OrganisationRef, Progress, VoidInfo,
-    Waiting,
+    JournalState, MappingDocument, MappingHistoryEntry, OrganisationRef, Progress, StreamTicket,
+    VoidInfo, Waiting,
 };
 use crate::feed::{Posting, PostingFields};
 use crate::mapping::{
@@ -255,6 +255,10 @@ read_struct!(ConnectionStatus {
 });
 read_struct!(ConnectStart {
     authorize_url: field
+});
+read_struct!(StreamTicket {
+    ticket: field,
+    expires_at: field,
 });
 read_struct!(ConnectionMessage {
     kind: field("type"),
