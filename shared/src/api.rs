@@ -30,9 +30,19 @@ use serde::{Deserialize, Serialize};
 use crate::feed::Posting;
 use crate::mapping::MappingSettings;
 use crate::money::Money;
+use crate::objects::objects_only;
 use crate::plan::{JournalKey, PlannedJournal};
 use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
+
+objects_only!(serialize and deserialize:
+    ChooseOrganisation,
+    ExportedLookup,
+    NewExport,
+    RetryRequest,
+    VoidRequest,
+    MappingChange,
+);
 
 /// The one error format of every `/api` answer that is not a success.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +140,7 @@ pub struct StreamTicket {
 /// `POST /api/connection/organisation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct ChooseOrganisation {
     /// One of the choices' tenant ids.
     pub tenant_id: String,
@@ -162,6 +173,7 @@ pub struct MappingDocument {
 /// `PUT /api/mapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct MappingChange {
     /// The new settings.
     pub settings: MappingSettings,
@@ -237,6 +249,7 @@ pub const CONNECTION_MESSAGE_TYPE: &str = "srm-xero-connection";
 /// `POST /api/exported`: which of these postings are already exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct ExportedLookup {
     /// Posting ids read from the feed.
     pub posting_ids: Vec<String>,
@@ -255,6 +268,7 @@ pub struct ExportedPostings {
 /// `POST /api/exports`: Accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct NewExport {
     /// Sync from this date.
     pub from: NaiveDate,
@@ -499,6 +513,7 @@ pub struct JournalDetail {
 /// `POST /api/exports/{n}/retry`: failed journals, re-planned with today's mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct RetryRequest {
     /// The failed journals' postings.
     pub postings: Vec<Posting>,
@@ -509,6 +524,7 @@ pub struct RetryRequest {
 /// `POST /api/exports/{n}/journals/{key}/void`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod json;
 pub mod mapping;
 pub mod money;
+pub mod objects;
 pub mod plan;
 pub mod problem;
 pub mod sort;

@@ -25,6 +25,7 @@ const COOKIE_PATH: &str = "/auth/xero";
 #[into_params(parameter_in = Query)]
 pub struct StartQuery {
     /// The attempt of `POST /api/connection/start` (its `authorize_url` carries it).
+    #[param(required = true, min_length = 1)]
     attempt: Option<String>,
 }
 
@@ -35,6 +36,7 @@ pub struct CallbackQuery {
     /// Xero's authorization code.
     code: Option<String>,
     /// The attempt's state.
+    #[param(required = true, min_length = 1)]
     state: Option<String>,
     /// Xero's refusal, e.g. `access_denied`.
     error: Option<String>,

@@ -50,12 +50,18 @@ pub async fn exported(
     security(("caller_token" = [])), params(ExportSearch),
     responses(
         (status = 200, description = "ExportSummary list", body = Vec<ExportSummary>),
-        (status = 400, description = "ApiError: a day that is not YYYY-MM-DD, or from after to", body = ApiError)))]
+        (status = 400, description = "ApiError: a day that is not YYYY-MM-DD, a number beyond 2^63 − 1, or from after to", body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
     ApiQuery(search): ApiQuery<ExportSearch>,
 ) -> Result<Json<Vec<ExportSummary>>, AppError> {
+    if let Some(number) = search.number.filter(|n| i64::try_from(*n).is_err()) {
+        return Err(AppError::BadRequest(format!(
+            "number {number} is larger than any Export Transaction # can be ({})",
+            i64::MAX
+        )));
+    }
     if let Some((Some(from), Some(to))) = search.days()
         && from > to
     {

@@ -6,6 +6,9 @@ use serde_json::value::RawValue;
 use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, FieldProblem, Location, Posting};
 use crate::json::{self, Json, JsonError, text_or_number};
+use crate::objects::objects_only;
+
+objects_only!(deserialize: RawPosting);
 
 /// One page of the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +25,7 @@ pub struct FeedPage {
 
 /// A posting as it arrives: every field raw, so a wrong one is named rather than a serde error.
 #[derive(Deserialize, Default)]
+#[serde(remote = "Self")]
 pub(super) struct RawPosting {
     id: Option<Box<RawValue>>,
     date: Option<Box<RawValue>>,
