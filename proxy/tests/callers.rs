@@ -369,6 +369,88 @@ async fn bodies_too_large_malformed_or_invalid_get_413_400_and_422_in_one_format
 }
 
 #[tokio::test]
+async fn a_path_a_query_a_method_or_an_array_that_does_not_fit_is_a_json_error_too() {
+    let app = spawn_app().await;
+    for (method, path, body, status, code) in [
+        (
+            Method::GET,
+            "/api/exports/twelve",
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/exports?to=2019-13",
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/exports?number=-1",
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/exports?number=9223372036854775808",
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::PATCH,
+            "/api/mapping",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::PUT,
+            "/api/mapping",
+            Some(json!({"version": 0, "settings": {"tracking": [null, null]}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+    ] {
+        let mut request = app
+            .http
+            .request(method.clone(), app.url(path))
+            .bearer_auth(app.admin());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{method} {path}");
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert_eq!(response.headers()["allow"], "GET,HEAD,PUT", "{path}");
+        }
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{method} {path}"
+        );
+        let error: srm_xero_shared::api::ApiError = response.json().await.unwrap();
+        assert_eq!(error.error, code, "{method} {path}: {}", error.message);
+        assert!(error.message.len() > 10, "{}", error.message);
+    }
+    // A version written 0.0 is the whole number 0 (JSON Schema counts it an integer): the change
+    // is read, and refused only because no organisation is connected to check it against.
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/mapping",
+            &app.admin(),
+            Some(json!({"version": 0.0, "settings": {}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"], "not_connected", "{body}");
+}
+
+#[tokio::test]
 async fn answers_carry_a_request_id() {
     let app = spawn_app().await;
     let response = app.http.get(app.url("/health")).send().await.unwrap();
@@ -379,13 +461,94 @@ async fn answers_carry_a_request_id() {
 }
 
 fn run_proxy(envs: &[(&str, &str)]) -> std::process::Output {
+    run_proxy_with(envs, &[])
+}
+
+/// The proxy's binary with only these settings, and these flags; it must stop by itself.
+fn run_proxy_with(envs: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_srm-xero-proxy"));
     for (key, _) in std::env::vars() {
         if key.starts_with("SRM_XERO_") || key.starts_with("XERO_") {
             command.env_remove(key);
         }
     }
-    command.envs(envs.iter().copied()).output().unwrap()
+    command
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn demo_mode_refuses_real_xero_urls_and_a_bind_beyond_loopback() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().to_str().unwrap();
+    let demo = [("SRM_XERO_DEMO", "true"), ("SRM_XERO_DATA_DIR", data)];
+    let cases: [(&[(&str, &str)], &str); 2] = [
+        (
+            &[("SRM_XERO_BIND", "127.0.0.1:0")],
+            "srm-xero-proxy: XERO_LOGIN_URL: demo mode talks to a simulated Xero on this machine, not \"login.xero.com\" (cargo xtask demo starts one)",
+        ),
+        (
+            &[
+                ("SRM_XERO_BIND", "0.0.0.0:0"),
+                ("XERO_LOGIN_URL", "http://127.0.0.1:9"),
+                ("XERO_IDENTITY_URL", "http://127.0.0.1:9"),
+                ("XERO_API_URL", "http://localhost:9"),
+            ],
+            "srm-xero-proxy: SRM_XERO_BIND: demo mode listens on loopback only (127.0.0.1 or ::1), not 0.0.0.0",
+        ),
+    ];
+    for (extra, line) in cases {
+        let mut envs = demo.to_vec();
+        envs.extend_from_slice(extra);
+        let output = run_proxy(&envs);
+        assert!(!output.status.success(), "{line}");
+        assert_eq!(String::from_utf8(output.stderr).unwrap().trim_end(), line);
+    }
+    // Nothing was created: the refusal comes before the database.
+    assert!(std::fs::read_dir(data).unwrap().next().is_none());
+}
+
+#[test]
+fn a_secret_given_as_a_flag_works_with_a_warning_that_never_shows_it() {
+    let secret = "flag-secret-0123456789abcdef0123456789";
+    let output = run_proxy_with(
+        &[("SRM_XERO_BIND", "localhost")],
+        &[
+            "--caller-secret",
+            secret,
+            "--xero-client-secret",
+            "also-secret-value",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for (line, flag) in lines
+        .iter()
+        .zip(["--caller-secret", "--xero-client-secret"])
+    {
+        assert!(
+            line.starts_with(&format!(
+                "srm-xero-proxy: warning: {flag} was given on the command line"
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains("set its environment variable instead"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[2].starts_with("srm-xero-proxy: SRM_XERO_BIND: "),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(secret) && !stderr.contains("also-secret-value"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -456,6 +619,12 @@ fn help_explains_every_setting() {
         "XERO_IDENTITY_URL",
         "XERO_API_URL",
         "SRM_XERO_DEMO",
+        "SRM_XERO_TOKEN_MAX_LIFETIME",
+        "SRM_XERO_TOKEN_LEEWAY",
+        "SRM_XERO_RATE_LIMIT",
+        "SRM_XERO_REFRESH_LIMIT",
+        "SRM_XERO_REQUEST_TIMEOUT",
+        "SRM_XERO_MAX_STREAMS",
     ] {
         assert!(help.contains(name), "{name} missing from --help");
     }

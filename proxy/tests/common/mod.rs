@@ -71,6 +71,15 @@ pub async fn spawn_with_worker(
     sim: Simulator,
     worker: srm_xero_proxy::worker::WorkerSettings,
 ) -> TestApp {
+    spawn_configured(sim, worker, |_| {}).await
+}
+
+/// [`spawn_with_worker`], with the settings changed by `edit` first (a restart forgets them).
+pub async fn spawn_configured(
+    sim: Simulator,
+    worker: srm_xero_proxy::worker::WorkerSettings,
+    edit: impl FnOnce(&mut Config),
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -99,7 +108,9 @@ pub async fn spawn_with_worker(
         .start()
         .await
         .unwrap();
-    let app = start_proxy_with(listener, &sim, data.path(), dist.path(), worker);
+    let mut settings = config(&sim, data.path(), dist.path());
+    edit(&mut settings);
+    let app = srm_xero_proxy::serve_on(listener, settings, options(&sim, worker)).unwrap();
     TestApp {
         worker,
         app: Some(app),
