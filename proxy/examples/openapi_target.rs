@@ -9,7 +9,7 @@
 //! standard input closes. Nothing here is a real credential: the secrets are the tests' own.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(unused_imports, dead_code)]
+#[allow(unused_imports)]
 mod common;
 
 use std::io::Write as _;
