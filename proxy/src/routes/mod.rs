@@ -1,5 +1,7 @@
 //! The HTTP surface, one file per resource. Every `/api` route takes a [`crate::auth::Caller`]
-//! (or [`crate::auth::Admin`]); answers are `shared::api` types; errors are [`crate::error::AppError`].
+//! (or [`crate::auth::Admin`]) but the event stream, which takes a single-use ticket
+//! ([`crate::tickets`]); answers are `shared::api` types; errors are [`crate::error::AppError`],
+//! a route asked with another method included.
 
 pub mod callback;
 pub mod connection;
