@@ -119,7 +119,30 @@ pub fn waiting(
     }
 }
 
+/// A cell as a spreadsheet will take it: one that starts with `=`, `+`, `-` or `@` would run as
+/// a formula (CSV injection from a memo or a Xero message), so it gets a leading `'` and reads
+/// as text; a plain number (a negative amount) is left as it is and stays a number.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@']);
+    if formula && !is_plain_number(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `-1250.00`, `+3`, `42`: an optional sign, digits, and at most one decimal point among them.
+fn is_plain_number(text: &str) -> bool {
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => all_digits(unsigned),
+    }
+}
+
 fn csv_field(out: &mut String, text: &str) {
+    let text = &*spreadsheet_safe(text);
     if text.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
@@ -282,6 +305,28 @@ mod tests {
     }
 
     #[test]
+    fn formulas_are_neutralised_and_amounts_stay_numbers() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-", "'-"),
+            ("-1.", "'-1."),
+            ("-1250.00", "-1250.00"),
+            ("+3", "+3"),
+            ("1250.00", "1250.00"),
+            ("Rental revenue", "Rental revenue"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), written, "{cell}");
+        }
+        let mut out = String::new();
+        csv_field(&mut out, "=1,2");
+        assert_eq!(out, "\"'=1,2\"");
+    }
+
+    #[test]
     fn the_caller_token_says_who_and_whether_admin() {
         // {"sub":"u1","name":"Dana","exp":2000000000,"scope":"xero:post xero:admin"}
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsIm5hbWUiOiJEYW5hIiwiZXhwIjoyMDAwMDAwMDAwLCJzY29wZSI6Inhlcm86cG9zdCB4ZXJvOmFkbWluIn0.sig";
@@ -295,5 +340,39 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(query_value("a b/c+d"), "a%20b%2Fc%2Bd");
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::spreadsheet_safe;
+
+    proptest! {
+        /// Whatever SRM or Xero wrote (memos, narrations, messages): the cell never starts a
+        /// formula, and dropping the one added quote gives the text back.
+        #[test]
+        fn no_cell_starts_a_formula_and_nothing_is_lost(text in any::<String>()) {
+            let safe = spreadsheet_safe(&text);
+            let restored = safe.strip_prefix('\'').filter(|_| safe != text).unwrap_or(&safe);
+            prop_assert_eq!(restored, text.as_str());
+            if safe.starts_with(['=', '+', '-', '@']) {
+                prop_assert_eq!(&*safe, text.as_str(), "only a plain number may start so");
+                // A sign followed by digits and at most a point: a number, never a formula.
+                let rest = &text[1..];
+                prop_assert!(rest.bytes().any(|b| b.is_ascii_digit()), "{}", text);
+                prop_assert!(rest.bytes().all(|b| b.is_ascii_digit() || b == b'.'), "{}", text);
+                prop_assert!(rest.matches('.').count() <= 1, "{}", text);
+            }
+        }
+
+        /// An amount, negative or not, stays a number.
+        #[test]
+        fn amounts_are_left_as_they_are(units in any::<i64>(), scale in 0u32..=4) {
+            let amount = Decimal::new(units, scale).to_string();
+            prop_assert_eq!(spreadsheet_safe(&amount), amount.as_str());
+        }
     }
 }

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use common::TestApp;
 use common::exports::{export_all, in_xero, puts};
 use srm_xero_proxy::Options;
-use srm_xero_proxy::config::{Config, DEFAULT_SCOPES, TokenKey, XeroSettings};
+use srm_xero_proxy::config::{self, Config, DEFAULT_SCOPES, TokenKey, TokenRules, XeroSettings};
 use srm_xero_proxy::worker::WorkerSettings;
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{AppRegistration, Limits, SimClock, SimHandle, Simulator};
@@ -173,6 +173,8 @@ async fn proxy(args: ProxyArgs) {
         },
         dist_dir: dist.path().to_path_buf(),
         body_limit: 64 * 1024 * 1024,
+        tokens: TokenRules::default(),
+        limits: config::Limits::default(),
         demo: false,
     };
     let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));
@@ -337,11 +339,13 @@ async fn export(args: &ExportArgs) {
     let hwm_accept = status_kb(pid, "VmHWM");
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let pollers: Vec<_> = (0..args.pollers)
-        .map(|_| {
+        .map(|poller| {
             let (app, done) = (Arc::clone(&app), Arc::clone(&done));
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                let token = app.clerk();
+                // Each poller is a person watching the export: the proxy's rate limit is per
+                // caller, and its default holds five polls a second from each.
+                let token = app.token(&format!("Poller {poller}"), "xero:post");
                 let url = app.url(&format!("/api/exports/{number}/progress"));
                 // Bounded: stops when the export is done, or after 4 hours at the latest.
                 for _ in 0..(4 * 3600 * 5) {
@@ -371,7 +375,8 @@ async fn export(args: &ExportArgs) {
             break now;
         }
         assert!(Instant::now() < deadline, "export never settled: {now:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Within the default rate limit of one caller (600 a minute).
+        tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let elapsed = started.elapsed();
     done.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine as _;
 use clap::Parser;
@@ -25,6 +26,14 @@ pub const DEFAULT_SCOPES: &str =
 
 /// The largest request body accepted by default (bytes).
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The flags whose values are secrets: given on the command line, any user of the machine can
+/// read them in the process list, so start-up warns (environment variables are the way).
+const SECRET_FLAGS: [(&str, &str); 3] = [
+    ("caller_secret", "--caller-secret"),
+    ("token_key", "--token-key"),
+    ("xero_client_secret", "--xero-client-secret"),
+];
 
 /// The proxy's settings as given: environment variables or flags.
 #[derive(Clone, Parser)] // No Debug: it holds secrets as plain text.
@@ -120,6 +129,29 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger is 413).
     #[arg(long, env = "SRM_XERO_BODY_LIMIT", value_name = "BYTES")]
     pub body_limit: Option<String>,
+    /// The longest lifetime (exp − iat) of a caller token accepted, in seconds [default: 43200,
+    /// 12 hours].
+    #[arg(long, env = "SRM_XERO_TOKEN_MAX_LIFETIME", value_name = "SECONDS")]
+    pub token_max_lifetime: Option<String>,
+    /// Clock difference allowed between SRM and the proxy on a caller token's exp, iat and nbf,
+    /// in seconds [default: 60].
+    #[arg(long, env = "SRM_XERO_TOKEN_LEEWAY", value_name = "SECONDS")]
+    pub token_leeway: Option<String>,
+    /// API requests one caller (the token's sub) may make in a minute; more are answered 429
+    /// [default: 600].
+    #[arg(long, env = "SRM_XERO_RATE_LIMIT", value_name = "PER_MINUTE")]
+    pub rate_limit: Option<String>,
+    /// Re-reads of Xero's reference data (POST /api/reference/refresh) one caller may ask for in
+    /// a minute [default: 4].
+    #[arg(long, env = "SRM_XERO_REFRESH_LIMIT", value_name = "PER_MINUTE")]
+    pub refresh_limit: Option<String>,
+    /// How long an API request may take before it is answered 503, in seconds (event streams
+    /// excepted) [default: 120].
+    #[arg(long, env = "SRM_XERO_REQUEST_TIMEOUT", value_name = "SECONDS")]
+    pub request_timeout: Option<String>,
+    /// Progress event streams open at once; more are answered 429 [default: 64].
+    #[arg(long, env = "SRM_XERO_MAX_STREAMS", value_name = "COUNT")]
+    pub max_streams: Option<String>,
     /// Demo mode: secrets not given are generated for this run, and a mock SRM Daily Close page
     /// with a demo admin's caller token is served at /. Never use it for a real tenant.
     #[arg(long, env = "SRM_XERO_DEMO", value_name = "BOOL", num_args = 0..=1,
@@ -180,6 +212,48 @@ pub struct XeroSettings {
     pub api_url: String,
 }
 
+/// How caller tokens are judged (DESIGN.md "Embedding contract").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRules {
+    /// The longest `exp − iat` accepted.
+    pub max_lifetime: Duration,
+    /// Clock difference allowed on `exp`, `iat` and `nbf`.
+    pub leeway: Duration,
+}
+
+impl Default for TokenRules {
+    fn default() -> Self {
+        TokenRules {
+            max_lifetime: Duration::from_hours(12),
+            leeway: Duration::from_mins(1),
+        }
+    }
+}
+
+/// What one caller, and all of them together, may ask of the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// API requests per caller (`sub`) a minute.
+    pub per_caller_per_minute: u32,
+    /// `POST /api/reference/refresh` per caller a minute.
+    pub refreshes_per_minute: u32,
+    /// How long an API request may take (event streams excepted).
+    pub request_timeout: Duration,
+    /// Event streams open at once.
+    pub max_streams: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_caller_per_minute: 600,
+            refreshes_per_minute: 4,
+            request_timeout: Duration::from_mins(2),
+            max_streams: 64,
+        }
+    }
+}
+
 /// Typed, checked settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -201,6 +275,10 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Largest request body, bytes.
     pub body_limit: usize,
+    /// How caller tokens are judged.
+    pub tokens: TokenRules,
+    /// Request rates, timeout and streams.
+    pub limits: Limits,
     /// Demo mode: serves the mock SRM page at `/`.
     pub demo: bool,
 }
@@ -287,16 +365,124 @@ fn required(
     }
 }
 
+/// A whole number of at least `min` (`None`: `default`).
+fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+    name: &'static str,
+    value: Option<&str>,
+    min: T,
+    unit: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| *n >= min)
+        .ok_or_else(|| {
+            error(
+                name,
+                format!("{text:?} is not a whole number of {unit} of at least {min}"),
+            )
+        })
+}
+
+fn seconds(
+    name: &'static str,
+    value: Option<&str>,
+    min: u64,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    number(name, value, min, "seconds", default.as_secs()).map(Duration::from_secs)
+}
+
+/// Whether `host` is this machine (an IP on loopback, or `localhost`).
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl TokenRules {
+    fn from_args(args: &Args) -> Result<Self, ConfigError> {
+        let defaults = TokenRules::default();
+        Ok(TokenRules {
+            max_lifetime: seconds(
+                "SRM_XERO_TOKEN_MAX_LIFETIME",
+                args.token_max_lifetime.as_deref(),
+                60,
+                defaults.max_lifetime,
+            )?,
+            leeway: seconds(
+                "SRM_XERO_TOKEN_LEEWAY",
+                args.token_leeway.as_deref(),
+                0,
+                defaults.leeway,
+            )?,
+        })
+    }
+}
+
+impl Limits {
+    fn from_args(args: &Args) -> Result<Self, ConfigError> {
+        let defaults = Limits::default();
+        Ok(Limits {
+            per_caller_per_minute: number(
+                "SRM_XERO_RATE_LIMIT",
+                args.rate_limit.as_deref(),
+                1,
+                "requests",
+                defaults.per_caller_per_minute,
+            )?,
+            refreshes_per_minute: number(
+                "SRM_XERO_REFRESH_LIMIT",
+                args.refresh_limit.as_deref(),
+                1,
+                "refreshes",
+                defaults.refreshes_per_minute,
+            )?,
+            request_timeout: seconds(
+                "SRM_XERO_REQUEST_TIMEOUT",
+                args.request_timeout.as_deref(),
+                1,
+                defaults.request_timeout,
+            )?,
+            max_streams: number(
+                "SRM_XERO_MAX_STREAMS",
+                args.max_streams.as_deref(),
+                1,
+                "streams",
+                defaults.max_streams,
+            )?,
+        })
+    }
+}
+
 impl Config {
-    /// Reads the process's flags and environment; clap handles `--help` and `--version`.
+    /// Reads the process's flags and environment; clap handles `--help` and `--version`. A
+    /// secret given as a flag is used, with a warning on standard error (never its value).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_args(Args::parse())
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Args::command().get_matches();
+        for flag in secrets_on_command_line(&matches) {
+            eprintln!(
+                "srm-xero-proxy: warning: {flag} was given on the command line, where every user of this machine can read it in the process list; set its environment variable instead"
+            );
+        }
+        let args =
+            Args::from_arg_matches(&matches).map_err(|e| error("arguments", e.to_string()))?;
+        Self::from_args(args)
     }
 
     /// Checks and types the settings.
     pub fn from_args(args: Args) -> Result<Self, ConfigError> {
         let demo = args.demo.unwrap_or(false);
         let bind = bind_address(args.bind.as_deref())?;
+        let tokens = TokenRules::from_args(&args)?;
+        let limits = Limits::from_args(&args)?;
         let public_url = args
             .public_url
             .as_deref()
@@ -363,14 +549,62 @@ impl Config {
             },
             dist_dir: args.dist_dir,
             body_limit,
+            tokens,
+            limits,
             demo,
         })
+    }
+
+    /// Demo mode generates its own secrets and mints an admin's token for anyone who loads its
+    /// page, so it must stay on this machine and talk to a simulated Xero: `bound` (the address
+    /// actually listened on) and the three Xero URLs must be loopback.
+    pub fn check_demo(&self, bound: SocketAddr) -> Result<(), ConfigError> {
+        if !self.demo {
+            return Ok(());
+        }
+        if !bound.ip().is_loopback() {
+            return Err(error(
+                BIND_VAR,
+                format!(
+                    "demo mode listens on loopback only (127.0.0.1 or ::1), not {}",
+                    bound.ip()
+                ),
+            ));
+        }
+        for (name, url) in [
+            ("XERO_LOGIN_URL", &self.xero.login_url),
+            ("XERO_IDENTITY_URL", &self.xero.identity_url),
+            ("XERO_API_URL", &self.xero.api_url),
+        ] {
+            let host = reqwest::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            if !is_loopback_host(&host) {
+                return Err(error(
+                    name,
+                    format!(
+                        "demo mode talks to a simulated Xero on this machine, not {host:?} (cargo xtask demo starts one)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The caller-token secret (for signing in the demo and in tests).
     pub fn caller_secret(&self) -> &str {
         self.caller_secret.expose_secret()
     }
+}
+
+/// The secret flags that `matches` took from the command line (not the environment).
+pub fn secrets_on_command_line(matches: &clap::ArgMatches) -> Vec<&'static str> {
+    SECRET_FLAGS
+        .iter()
+        .filter(|(id, _)| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|(_, flag)| *flag)
+        .collect()
 }
 
 #[cfg(test)]
@@ -464,5 +698,102 @@ mod tests {
         assert!(!text.contains("0123456789abcdef"), "{text}");
         assert!(!text.contains("AAECAwQF"), "{text}");
         assert!(!text.contains("\"secret\""), "{text}");
+    }
+
+    #[test]
+    fn the_limits_and_token_rules_have_defaults_and_name_a_bad_value() {
+        let config = args(&GOOD).unwrap();
+        assert_eq!(config.tokens, TokenRules::default());
+        assert_eq!(config.tokens.max_lifetime, Duration::from_hours(12));
+        assert_eq!(config.tokens.leeway, Duration::from_mins(1));
+        assert_eq!(config.limits, Limits::default());
+        let mut set = GOOD.to_vec();
+        set.extend([
+            "--token-max-lifetime",
+            "3600",
+            "--token-leeway",
+            "0",
+            "--rate-limit",
+            "5",
+            "--max-streams",
+            "2",
+        ]);
+        let config = args(&set).unwrap();
+        assert_eq!(config.tokens.max_lifetime, Duration::from_hours(1));
+        assert_eq!(config.tokens.leeway, Duration::ZERO);
+        assert_eq!(config.limits.per_caller_per_minute, 5);
+        assert_eq!(config.limits.max_streams, 2);
+        for (flag, value, line) in [
+            (
+                "--rate-limit",
+                "0",
+                "SRM_XERO_RATE_LIMIT: \"0\" is not a whole number of requests of at least 1",
+            ),
+            (
+                "--token-leeway",
+                "1.5",
+                "SRM_XERO_TOKEN_LEEWAY: \"1.5\" is not a whole number of seconds of at least 0",
+            ),
+            (
+                "--request-timeout",
+                "soon",
+                "SRM_XERO_REQUEST_TIMEOUT: \"soon\" is not a whole number of seconds of at least 1",
+            ),
+        ] {
+            let mut bad = GOOD.to_vec();
+            bad.extend([flag, value]);
+            assert_eq!(args(&bad).unwrap_err().to_string(), line);
+        }
+    }
+
+    #[test]
+    fn demo_mode_refuses_real_xero_urls_and_a_bind_beyond_loopback() {
+        let mut demo = args(&["--demo"]).unwrap();
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        // Xero's own URLs are the defaults: a demo must be pointed at a simulator.
+        let line = demo.check_demo(loopback).unwrap_err().to_string();
+        assert!(
+            line.starts_with("XERO_LOGIN_URL: demo mode talks to a simulated Xero"),
+            "{line}"
+        );
+        for url in [
+            &mut demo.xero.login_url,
+            &mut demo.xero.identity_url,
+            &mut demo.xero.api_url,
+        ] {
+            *url = "http://127.0.0.1:9999".into();
+        }
+        assert_eq!(demo.check_demo(loopback), Ok(()));
+        assert_eq!(demo.check_demo("[::1]:8080".parse().unwrap()), Ok(()));
+        let line = demo
+            .check_demo("0.0.0.0:8080".parse().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            line,
+            "SRM_XERO_BIND: demo mode listens on loopback only (127.0.0.1 or ::1), not 0.0.0.0"
+        );
+        demo.xero.api_url = "https://api.xero.com".into();
+        let line = demo.check_demo(loopback).unwrap_err().to_string();
+        assert!(line.starts_with("XERO_API_URL: "), "{line}");
+        // Outside demo mode, anything goes.
+        let real = args(&GOOD).unwrap();
+        assert_eq!(real.check_demo("0.0.0.0:8080".parse().unwrap()), Ok(()));
+    }
+
+    #[test]
+    fn secrets_given_as_flags_are_named_and_environment_ones_are_not() {
+        use clap::CommandFactory as _;
+        let matches = Args::command()
+            .try_get_matches_from(["srm-xero-proxy", "--caller-secret", "x", "--token-key", "y"])
+            .unwrap();
+        assert_eq!(
+            secrets_on_command_line(&matches),
+            ["--caller-secret", "--token-key"]
+        );
+        let none = Args::command()
+            .try_get_matches_from(["srm-xero-proxy", "--xero-client-id", "id"])
+            .unwrap();
+        assert!(secrets_on_command_line(&none).is_empty());
     }
 }

@@ -1,6 +1,8 @@
 //! The embedded database: SQLite (bundled) in `SRM_XERO_DATA_DIR`, WAL journal, and the
 //! migrations in `proxy/migrations/` applied in order at start-up, recorded in
-//! `schema_migrations`.
+//! `schema_migrations`. The file holds the sealed Xero tokens and the ledger, so it is created
+//! readable by the proxy's user only (`0600`; SQLite gives its `-wal` and `-shm` files the same
+//! mode), and a folder the proxy creates is `0700`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "connection attempts",
         include_str!("../migrations/0003_connection_attempts.sql"),
+    ),
+    (
+        4,
+        "attempts bound to a browser",
+        include_str!("../migrations/0004_attempt_browser.sql"),
     ),
 ];
 
@@ -51,11 +58,16 @@ pub struct Db {
 impl Db {
     /// Opens (creating) the database in `dir` and migrates it.
     pub fn open(dir: &Path) -> Result<Self, OpenError> {
-        std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
+        let folder = |source| OpenError::Folder {
             path: dir.display().to_string(),
             source,
-        })?;
+        };
+        private_folder(dir).map_err(folder)?;
         let path = dir.join(FILE_NAME);
+        private_file(&path).map_err(|source| OpenError::Folder {
+            path: path.display().to_string(),
+            source,
+        })?;
         let wrap = |source| OpenError::Sqlite {
             path: path.display().to_string(),
             source,
@@ -83,6 +95,35 @@ impl Db {
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut conn)
     }
+}
+
+/// Creates `dir` (and its parents) readable by this user only, if missing.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Creates the database file with mode `0600` before SQLite opens it; an existing file that
+/// others can read is narrowed to `0600`.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let mode = file.metadata()?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        tracing::warn!(
+            mode = format!("{mode:o}"),
+            "narrowing the database file to 0600"
+        );
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -131,5 +172,25 @@ mod tests {
             .unwrap();
         assert_eq!(count, i64::try_from(MIGRATIONS.len()).unwrap());
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn the_database_is_readable_by_the_proxys_user_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let db = Db::open(&dir).unwrap();
+        db.with(|c| c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);"))
+            .unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(FILE_NAME)), 0o600);
+        assert_eq!(mode(&dir.join(format!("{FILE_NAME}-wal"))), 0o600);
+        drop(db);
+        // A file left readable by others is narrowed at the next start.
+        std::fs::set_permissions(dir.join(FILE_NAME), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        drop(Db::open(&dir).unwrap());
+        assert_eq!(mode(&dir.join(FILE_NAME)), 0o600);
     }
 }

@@ -3,10 +3,12 @@
 //! admin on every load. Only routed when the proxy runs with `--demo`.
 
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::Response;
 
 use crate::AppState;
 use crate::auth::{Claims, mint};
+use crate::headers::{DEMO_PAGE_CSP, page as html_page};
 
 /// The demo admin's SRM user id.
 pub const DEMO_SUB: &str = "demo-admin";
@@ -17,12 +19,16 @@ pub const DEMO_FEED: &str = "/srm/api/gl-postings";
 /// How long the demo page's caller token lasts.
 const TOKEN_HOURS: i64 = 8;
 
-/// A caller token for the demo admin (`xero:post xero:admin`).
+/// A caller token for the demo admin (`xero:post xero:admin`), for this proxy (`aud`).
 pub fn admin_token(state: &AppState) -> String {
+    let now = state.now();
     let claims = Claims {
         sub: DEMO_SUB.into(),
         name: DEMO_NAME.into(),
-        exp: (state.now() + chrono::Duration::hours(TOKEN_HOURS)).timestamp(),
+        aud: state.public_url().to_owned(),
+        iat: now.timestamp(),
+        exp: (now + chrono::Duration::hours(TOKEN_HOURS)).timestamp(),
+        nbf: None,
         scope: "xero:post xero:admin".into(),
     };
     mint(state.caller_secret(), &claims)
@@ -96,8 +102,13 @@ pub fn host_page(proxy_url: &str, feed_url: &str, token: &str) -> String {
     )
 }
 
-/// `GET /` in demo mode.
-pub async fn page(State(state): State<AppState>) -> Html<String> {
+/// `GET /` in demo mode, with its Content-Security-Policy.
+pub async fn page(State(state): State<AppState>) -> Response {
     let token = admin_token(&state);
-    Html(host_page(state.public_url(), DEMO_FEED, &token))
+    html_page(
+        StatusCode::OK,
+        host_page(state.public_url(), DEMO_FEED, &token),
+        DEMO_PAGE_CSP,
+        false,
+    )
 }

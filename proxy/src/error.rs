@@ -1,11 +1,14 @@
 //! One error type for every answer that is not a success, rendered as [`ApiError`] JSON, and the
-//! JSON body extractor that answers bad bodies in the same format (400 malformed, 422 invalid,
-//! 413 too large).
+//! extractors that answer bad requests in the same format: [`ApiJson`] (400 malformed, 422
+//! invalid, 413 too large), [`ApiPath`] and [`ApiQuery`] (400 naming the parameter).
+
+use std::time::Duration;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use srm_xero_shared::api::{ApiError, JournalProblems};
@@ -50,6 +53,20 @@ pub enum AppError {
     /// The body is larger than the limit.
     #[error("the request body is larger than this proxy accepts")]
     PayloadTooLarge,
+    /// No such method on this route.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// Too many requests (per caller), or too many streams: a 429 with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Which limit, and when to try again.
+        message: String,
+        /// How long to wait (whole seconds).
+        retry_after: Duration,
+    },
+    /// The request took longer than the request timeout (a 503 with `Retry-After`).
+    #[error("the request took longer than {} s and was stopped; try again", .0.as_secs())]
+    TimedOut(Duration),
     /// Xero could not be reached or refused in a way the caller cannot fix.
     #[error("{0}")]
     XeroUnavailable(String),
@@ -77,6 +94,9 @@ impl AppError {
             AppError::NotConnected(_) => (StatusCode::CONFLICT, "not_connected"),
             AppError::ReconnectNeeded(_) => (StatusCode::CONFLICT, "reconnect_needed"),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::TimedOut(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             AppError::XeroUnavailable(_) => (StatusCode::BAD_GATEWAY, "xero_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -90,6 +110,11 @@ impl IntoResponse for AppError {
             tracing::error!(%cause, "internal error");
         }
         let message = self.to_string();
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            AppError::TimedOut(_) => Some(Duration::from_secs(1)),
+            _ => None,
+        };
         let journals = match self {
             AppError::InvalidJournals { journals, .. } => journals,
             _ => Vec::new(),
@@ -99,7 +124,14 @@ impl IntoResponse for AppError {
             message,
             journals,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(wait) = retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::limits::whole_seconds(wait).as_secs()),
+            );
+        }
+        response
     }
 }
 
@@ -156,6 +188,54 @@ fn from_rejection(rejection: &JsonRejection) -> AppError {
         }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         other => AppError::BadRequest(format!("the body cannot be read: {}", other.body_text())),
+    }
+}
+
+/// `Path<T>` whose rejections are [`AppError`]s: a 400 naming the parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(AppError::BadRequest(
+                format!("the path does not fit: {}", e.body_text()),
+            )),
+            Err(other) => Err(AppError::BadRequest(other.body_text())),
+        }
+    }
+}
+
+/// `Query<T>` whose rejections are [`AppError`]s: a 400 naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(AppError::BadRequest(format!(
+                    "the query does not fit: {}",
+                    std::error::Error::source(&e)
+                        .map_or_else(|| e.body_text(), ToString::to_string)
+                )))
+            }
+            Err(other) => Err(AppError::BadRequest(other.body_text())),
+        }
     }
 }
 

@@ -126,7 +126,7 @@ fn replan(
 async fn reference_for_export(
     state: &AppState,
 ) -> Result<srm_xero_shared::ReferenceData, AppError> {
-    // The read counts itself in the pacer as it goes (`reference`); here it only waits for room.
+    // The read takes its pacer slot as it goes (`reference`); here it only waits for room.
     let paced = tokio::time::timeout(LOCK_DATE_WAIT, state.hub().pacer().room(state)).await;
     let snapshot = if paced.is_ok() {
         crate::reference::for_export(state).await?

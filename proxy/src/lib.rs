@@ -6,6 +6,7 @@
 //! [`auth`] (caller tokens), [`error`], [`db`] (SQLite + migrations), [`crypto`] (tokens at rest),
 //! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
 //! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
+//! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
 //! [`assets`], [`demo`].
 
 pub mod assets;
@@ -17,10 +18,13 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod headers;
 pub mod ledger;
+pub mod limits;
 pub mod mapping;
 pub mod reference;
 pub mod routes;
+pub mod tickets;
 pub mod worker;
 pub mod xero;
 
@@ -40,7 +44,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use auth::CallerKey;
+use auth::{CallerKey, Expected};
 use clock::Clock;
 use config::Config;
 use crypto::Sealer;
@@ -70,6 +74,8 @@ struct Inner {
     connections: Connections,
     hub: worker::Hub,
     assets: assets::Assets,
+    guards: limits::Guards,
+    tickets: tickets::Tickets,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,6 +109,7 @@ impl AppState {
             }
         }
         let assets = assets::Assets::load(&config.dist_dir);
+        let guards = limits::Guards::new(&config.limits, &clock);
         Ok(AppState {
             inner: Arc::new(Inner {
                 assets,
@@ -114,6 +121,8 @@ impl AppState {
                 xero,
                 connections,
                 hub: worker::Hub::default(),
+                guards,
+                tickets: tickets::Tickets::default(),
             }),
         })
     }
@@ -172,6 +181,16 @@ impl AppState {
     pub fn caller_secret(&self) -> &str {
         self.inner.config.caller_secret.expose_secret()
     }
+
+    /// Rate limits, the stream cap and the request timeout.
+    pub fn guards(&self) -> &limits::Guards {
+        &self.inner.guards
+    }
+
+    /// The event-stream tickets handed out.
+    pub fn tickets(&self) -> &tickets::Tickets {
+        &self.inner.tickets
+    }
 }
 
 impl FromRef<AppState> for CallerKey {
@@ -179,6 +198,11 @@ impl FromRef<AppState> for CallerKey {
         CallerKey {
             secret: state.inner.config.caller_secret.clone(),
             clock: state.inner.clock.clone(),
+            expected: Expected {
+                audience: state.inner.public_url.clone(),
+                rules: state.inner.config.tokens,
+            },
+            rate: Arc::clone(&state.inner.guards.api),
         }
     }
 }
@@ -201,8 +225,13 @@ pub fn router(state: AppState) -> Router {
 
 /// [`router`] plus `extra` routes (the demo mounts its G/L feed this way).
 pub fn router_with(state: AppState, extra: Router) -> Router {
-    let mut app = routes::api()
+    let api = routes::api().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        limits::timeout,
+    ));
+    let mut app = api
         .route("/health", get(routes::health::health))
+        .route("/auth/xero/start", get(routes::callback::start))
         .route("/auth/xero/callback", get(routes::callback::callback));
     if state.config().demo {
         app = app
@@ -229,6 +258,7 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(headers::nosniff())
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -353,6 +383,7 @@ pub fn serve_on(
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Line(format!("{}: {e}", config::BIND_VAR)))?;
+    config.check_demo(addr)?;
     let public_url = config
         .public_url
         .clone()

@@ -95,11 +95,12 @@ async fn resource(
     {
         return Ok((c.body.clone(), c.fetched_at));
     }
-    let now = state.now();
     let since = cache.as_ref().map(|c| c.fetched_at);
     let path = format!("/api.xro/2.0/{name}");
-    // Xero counts this call in the tenant's minute: the worker's pacer must leave room for it.
-    state.hub().pacer().count(now);
+    // Xero counts this call in the tenant's minute: it waits for a slot of the one pacer, like
+    // the worker's calls, so a refresh never costs an export a 429.
+    state.hub().pacer().slot(state).await;
+    let now = state.now();
     let fetched = state.xero().get(&path, access, Some(tenant), since).await?;
     let body = match (fetched, cache) {
         (Fetched::NotModified, Some(c)) => c.body,

@@ -161,7 +161,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/connection", "delete"),
         ("/api/connection/start", "post"),
         ("/api/connection/organisation", "post"),
+        ("/auth/xero/start", "get"),
         ("/auth/xero/callback", "get"),
+        ("/api/stream-tickets", "post"),
+        ("/api/exports/{n}/events", "get"),
         ("/api/reference", "get"),
         ("/api/reference/refresh", "post"),
         ("/api/mapping", "get"),
@@ -175,6 +178,49 @@ async fn the_openapi_document_lists_every_route() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["caller_token"].is_object());
+}
+
+#[tokio::test]
+async fn every_api_operation_lists_the_answers_its_extractors_and_layers_give() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/") || path == "/api/openapi.json" {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let what = format!("{method} {path}");
+            assert!(has("500"), "{what}");
+            if operation.get("security").is_some() {
+                for status in ["401", "403", "429", "503"] {
+                    assert!(has(status), "{what} lacks {status}");
+                }
+                assert!(
+                    responses["429"]["headers"]["Retry-After"].is_object(),
+                    "{what}"
+                );
+            } else {
+                assert_eq!(
+                    path, "/api/exports/{n}/events",
+                    "only the stream is ticketed"
+                );
+                assert!(has("401") && has("429"), "{what}");
+            }
+            if operation.get("parameters").is_some() {
+                assert!(has("400"), "{what}");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "422"] {
+                    assert!(has(status), "{what} lacks {status}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 18, "{checked} operations");
 }
 
 #[tokio::test]

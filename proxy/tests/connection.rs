@@ -1,11 +1,12 @@
-//! The Xero connection end to end against the simulator: consent, choosing an organisation,
-//! single-flight refresh, rotation across a restart, invalid_grant, idle refresh, disconnect, and
-//! no token in plaintext in the database.
+//! The Xero connection end to end against the simulator: consent (bound to the admin's browser by
+//! a cookie), choosing an organisation, single-flight refresh, rotation across a restart,
+//! invalid_grant, idle refresh, reconnect (revoking the previous grant), disconnect, and no token
+//! in plaintext in the database.
 
 mod common;
 
 use common::{
-    ADMIN_NAME, CALLER_SECRET, CLIENT_SECRET, contains, simulator, spawn_app, spawn_with,
+    ADMIN_NAME, CALLER_SECRET, CLIENT_SECRET, Popup, contains, simulator, spawn_app, spawn_with,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -14,20 +15,28 @@ use srm_xero_tests::demo::org::{ACME_NAME, ACME_TENANT_ID, ACME_TEST_TENANT_ID};
 #[tokio::test]
 async fn an_admin_connects_through_the_consent_page_and_chooses_between_two_organisations() {
     let app = spawn_with(simulator().auto_approve(false)).await;
-    let (status, start) = app
-        .call(Method::POST, "/api/connection/start", &app.admin(), None)
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let authorize = start["authorize_url"].as_str().unwrap();
+    let link = app.start_connecting().await;
     assert!(
-        authorize.contains("code_challenge_method=S256"),
-        "{authorize}"
+        link.starts_with(&format!("{}/auth/xero/start?attempt=", app.public_url())),
+        "{link}"
     );
-    assert!(authorize.contains("state="), "{authorize}");
+    // The popup opens the proxy's link, which sends it on to Xero's consent page.
+    let popup = app.open_popup(&link).await;
+    assert!(
+        popup.xero.starts_with(&app.sim.urls().login),
+        "{}",
+        popup.xero
+    );
+    assert!(
+        popup.xero.contains("code_challenge_method=S256"),
+        "{}",
+        popup.xero
+    );
+    assert!(popup.xero.contains("state="), "{}", popup.xero);
 
     // Xero's consent page: both organisations ticked, "Allow access" pressed.
-    let callback = allow_access(&app, authorize, &[ACME_TENANT_ID, ACME_TEST_TENANT_ID]).await;
-    let page = app.follow_callback(&callback).await;
+    let callback = allow_access(&app, &popup, &[ACME_TENANT_ID, ACME_TEST_TENANT_ID]).await;
+    let page = app.follow_callback(&callback, &popup).await;
     assert!(page.contains("postMessage"), "{page}");
     assert!(page.contains(common::ALLOWED_ORIGIN), "{page}");
     assert!(page.contains("window.close()"));
@@ -79,10 +88,10 @@ async fn an_admin_connects_through_the_consent_page_and_chooses_between_two_orga
 }
 
 /// On Xero's consent page, ticks `tenants` and presses "Allow access"; answers the callback URL.
-async fn allow_access(app: &common::TestApp, authorize: &str, tenants: &[&str]) -> String {
+async fn allow_access(app: &common::TestApp, popup: &Popup, tenants: &[&str]) -> String {
     let page = app
         .http
-        .get(authorize)
+        .get(&popup.xero)
         .send()
         .await
         .unwrap()
@@ -119,9 +128,9 @@ async fn only_the_organisations_of_this_consent_are_offered() {
     // The same Xero user connected the test organisation to the app earlier.
     app.sim
         .issue_tokens("accounting.settings.read", &[ACME_TEST_TENANT_ID]);
-    let authorize = start_connecting(&app).await;
-    let callback = allow_access(&app, &authorize, &[ACME_TENANT_ID]).await;
-    let page = app.follow_callback(&callback).await;
+    let popup = app.open_popup(&app.start_connecting().await).await;
+    let callback = allow_access(&app, &popup, &[ACME_TENANT_ID]).await;
+    let page = app.follow_callback(&callback, &popup).await;
     assert!(
         page.contains(&format!("Connected to {ACME_NAME}.")),
         "{page}"
@@ -143,14 +152,15 @@ async fn only_the_organisations_of_this_consent_are_offered() {
 }
 
 #[tokio::test]
-async fn a_callback_with_an_unknown_state_or_a_refusal_connects_nothing() {
+async fn a_callback_with_an_unknown_state_connects_nothing() {
     let app = spawn_app().await;
+    let popup = app.open_popup(&app.start_connecting().await).await;
     let page = app
-        .http
-        .get(app.url("/auth/xero/callback?code=abc&state=forged"))
-        .send()
-        .await
-        .unwrap();
+        .callback(
+            &app.url("/auth/xero/callback?code=abc&state=forged"),
+            Some(&popup),
+        )
+        .await;
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     assert!(
         page.text()
@@ -162,13 +172,105 @@ async fn a_callback_with_an_unknown_state_or_a_refusal_connects_nothing() {
     assert_eq!(status["state"], "disconnected");
 }
 
-/// Starts a connection as the admin; answers the authorize URL.
-async fn start_connecting(app: &common::TestApp) -> String {
-    let (status, start) = app
-        .call(Method::POST, "/api/connection/start", &app.admin(), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{start}");
-    start["authorize_url"].as_str().unwrap().to_owned()
+#[tokio::test]
+async fn a_callback_without_the_browsers_cookie_is_refused_and_the_admin_can_still_finish() {
+    let app = spawn_app().await;
+    let popup = app.open_popup(&app.start_connecting().await).await;
+    // Someone else obtained Xero's authorize URL and consents with their own organisation: the
+    // callback arrives with the right state and a good code, but not the admin's cookie.
+    let their_callback = app.auto_approved(&popup).await;
+    for cookie in [None, Some("srm_xero_attempt=someone-elses")] {
+        let mut request = app.http.get(&their_callback);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let refused = request.send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{cookie:?}");
+        assert_eq!(refused.headers()["referrer-policy"], "no-referrer");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("started in another browser"), "{page}");
+        assert!(page.contains("press Connect again"), "{page}");
+    }
+    assert_eq!(
+        app.token_calls("authorization_code"),
+        0,
+        "no code was exchanged"
+    );
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "disconnected");
+    // The admin's own popup still finishes.
+    let callback = app.auto_approved(&popup).await;
+    let page = app.follow_callback(&callback, &popup).await;
+    assert!(page.contains("\"ok\":true"), "{page}");
+}
+
+#[tokio::test]
+async fn the_popups_link_opens_once_and_sets_a_strict_cookie() {
+    let app = spawn_app().await;
+    let link = app.start_connecting().await;
+    let popup = app.open_popup(&link).await;
+    let cookie = &popup.set_cookie;
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/auth/xero", "Max-Age=900"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    // Plain http (a test's loopback): no Secure, or the browser would drop the cookie.
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let again = app.http.get(&link).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(again.headers()["referrer-policy"], "no-referrer");
+    assert!(again.headers().contains_key("content-security-policy"));
+    let page = again.text().await.unwrap();
+    assert!(page.contains("already opened or expired"), "{page}");
+    for (path, status) in [
+        ("/auth/xero/start?attempt=nope", StatusCode::NOT_FOUND),
+        ("/auth/xero/start", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), status, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_reconnect_revokes_the_previous_grant_before_the_new_consent() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    let revocations = || {
+        app.sim
+            .calls()
+            .iter()
+            .filter(|c| c.path == "/connect/revocation")
+            .count()
+    };
+    assert_eq!(revocations(), 0);
+    app.open_popup(&app.start_connecting().await).await;
+    // Revoked at Xero before the admin is on Xero's page (Xero's revocation removes all of the
+    // user's connections to the app, so after the new consent it would remove that one too).
+    assert_eq!(revocations(), 1);
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "reconnect_needed", "{status}");
+    assert!(
+        status["message"].as_str().unwrap().contains("reconnecting"),
+        "{status}"
+    );
+    // Meanwhile nothing refreshes or uses the revoked grant, even when its access token is due.
+    app.advance_minutes(29);
+    let (code, body) = app.get("/api/reference", &app.clerk()).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"], "reconnect_needed");
+    assert_eq!(app.token_calls("refresh_token"), 0);
+    // That popup's attempt has expired; the admin presses Connect again (nothing is left to
+    // revoke), and the new consent's tokens are the ones in use.
+    let popup = app.open_popup(&app.start_connecting().await).await;
+    assert_eq!(revocations(), 1);
+    let callback = app.auto_approved(&popup).await;
+    let page = app.follow_callback(&callback, &popup).await;
+    assert!(page.contains("\"ok\":true"), "{page}");
+    app.choose_if_asked(ACME_TENANT_ID).await;
+    let (_, status) = app.get("/api/connection", &app.clerk()).await;
+    assert_eq!(status["state"], "connected", "{status}");
+    let (code, body) = app.get("/api/reference", &app.clerk()).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(revocations(), 1);
 }
 
 /// The `state` parameter of an authorize URL.
@@ -183,15 +285,16 @@ fn state_of(authorize: &str) -> String {
 #[tokio::test]
 async fn pressing_cancel_on_xeros_page_connects_nothing_and_uses_up_the_attempt() {
     let app = spawn_app().await;
-    let state = state_of(&start_connecting(&app).await);
+    let popup = app.open_popup(&app.start_connecting().await).await;
+    let state = state_of(&popup.xero);
     let refused = app
-        .http
-        .get(app.url(&format!(
-            "/auth/xero/callback?error=access_denied&state={state}"
-        )))
-        .send()
-        .await
-        .unwrap();
+        .callback(
+            &app.url(&format!(
+                "/auth/xero/callback?error=access_denied&state={state}"
+            )),
+            Some(&popup),
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let page = refused.text().await.unwrap();
     assert!(
@@ -205,11 +308,11 @@ async fn pressing_cancel_on_xeros_page_connects_nothing_and_uses_up_the_attempt(
 
     // The same state cannot be used again, even with a code.
     let again = app
-        .http
-        .get(app.url(&format!("/auth/xero/callback?code=abc&state={state}")))
-        .send()
-        .await
-        .unwrap();
+        .callback(
+            &app.url(&format!("/auth/xero/callback?code=abc&state={state}")),
+            Some(&popup),
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(
         again
@@ -223,12 +326,12 @@ async fn pressing_cancel_on_xeros_page_connects_nothing_and_uses_up_the_attempt(
 #[tokio::test]
 async fn a_restart_while_the_admin_is_on_xeros_page_does_not_lose_the_attempt() {
     let mut app = spawn_app().await;
-    let authorize = start_connecting(&app).await;
+    let link = app.start_connecting().await;
     app.restart_in_place().await;
-    let redirect = app.http.get(&authorize).send().await.unwrap();
-    assert!(redirect.status().is_redirection(), "{}", redirect.status());
-    let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
-    let page = app.follow_callback(&callback).await;
+    let popup = app.open_popup(&link).await;
+    app.restart_in_place().await;
+    let callback = app.auto_approved(&popup).await;
+    let page = app.follow_callback(&callback, &popup).await;
     assert!(page.contains("\"ok\":true"), "{page}");
     let (_, status) = app.get("/api/connection", &app.clerk()).await;
     assert_ne!(status["state"], "disconnected", "{status}");
@@ -240,11 +343,10 @@ async fn a_restart_while_the_admin_is_on_xeros_page_does_not_lose_the_attempt() 
 #[tokio::test]
 async fn an_attempt_older_than_fifteen_minutes_is_refused() {
     let app = spawn_app().await;
-    let authorize = start_connecting(&app).await;
-    let redirect = app.http.get(&authorize).send().await.unwrap();
-    let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let popup = app.open_popup(&app.start_connecting().await).await;
+    let callback = app.auto_approved(&popup).await;
     app.advance_minutes(16);
-    let late = app.http.get(&callback).send().await.unwrap();
+    let late = app.callback(&callback, Some(&popup)).await;
     assert_eq!(late.status(), StatusCode::BAD_REQUEST);
     assert!(
         late.text()

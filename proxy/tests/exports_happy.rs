@@ -236,22 +236,32 @@ async fn two_overlapping_exports_at_once_put_each_posting_in_one_journal() {
 }
 
 #[tokio::test]
-async fn progress_streams_as_server_sent_events_with_the_token_in_the_query() {
+async fn progress_streams_as_server_sent_events_opened_with_a_single_use_ticket() {
     let app = spawn_with(simulator()).await;
     app.connect_to(ACME_TENANT_ID).await;
     let postings = gl("GL-", 3);
     let (number, _) = export_all(&app, &postings).await;
     wait_settled(&app, number, false).await;
+    // The caller token opens no stream, in the header or the query.
     let (status, _) = app
-        .get(&format!("/api/exports/{number}/events"), "not-a-token")
+        .get(&format!("/api/exports/{number}/events"), &app.clerk())
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = app
+        .get(
+            &format!("/api/exports/{number}/events?token={}", app.clerk()),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("stream ticket"),
+        "{body}"
+    );
+    let ticket = common::exports::stream_ticket(&app).await;
     let mut response = app
         .http
-        .get(app.url(&format!(
-            "/api/exports/{number}/events?token={}",
-            app.clerk()
-        )))
+        .get(app.url(&format!("/api/exports/{number}/events?ticket={ticket}")))
         .send()
         .await
         .unwrap();

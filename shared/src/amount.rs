@@ -103,6 +103,18 @@ fn strip_separators(text: &str) -> Result<String, AmountError> {
     Ok(plain)
 }
 
+/// In the OpenAPI document: an amount as [`exact`] reads it, a decimal string or a JSON number.
+#[cfg(feature = "openapi")]
+pub fn openapi_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
+        .description(Some(
+            "An amount, read exactly: a decimal string (optional `,` thousands separators) or a JSON number; not negative",
+        ))
+        .build()
+}
+
 /// Serde for a [`Decimal`] written as a JSON string and read exactly from a string or a number.
 pub mod exact {
     use super::{Decimal, Deserialize, Deserializer, FromStr, RawValue, Serializer};

@@ -14,8 +14,8 @@
 //! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
 //!   ([`NewExport`]) → 201 [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
 //!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events?ticket=…`, the same as
-//!   server-sent events named `progress`, opened with a ticket from `POST /api/stream-tickets` →
-//!   201 [`StreamTicket`]: EventSource cannot send the caller token as a header);
+//!   server-sent events named `progress`, opened with a single-use ticket from
+//!   `POST /api/stream-tickets` → 201 [`StreamTicket`], as `EventSource` cannot send the token);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`].
@@ -30,9 +30,19 @@ use serde::{Deserialize, Serialize};
 use crate::feed::Posting;
 use crate::mapping::MappingSettings;
 use crate::money::Money;
+use crate::objects::objects_only;
 use crate::plan::{JournalKey, PlannedJournal};
 use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
+
+objects_only!(serialize and deserialize:
+    ChooseOrganisation,
+    ExportedLookup,
+    NewExport,
+    RetryRequest,
+    VoidRequest,
+    MappingChange,
+);
 
 /// The one error format of every `/api` answer that is not a success.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,9 +131,23 @@ pub struct ConnectStart {
     pub authorize_url: String,
 }
 
+/// `POST /api/stream-tickets` (201): a ticket that opens one progress event stream, because
+/// `EventSource` cannot send the caller token in a header. Random, kept in the proxy's memory
+/// only, usable once within 30 s; the stream it opens ends when the caller token that got it
+/// expires. Get a fresh one for every (re)connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamTicket {
+    /// Opaque: `GET /api/exports/{n}/events?ticket=…`.
+    pub ticket: String,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// `POST /api/connection/organisation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct ChooseOrganisation {
     /// One of the choices' tenant ids.
     pub tenant_id: String,
@@ -156,11 +180,44 @@ pub struct MappingDocument {
 /// `PUT /api/mapping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct MappingChange {
     /// The new settings.
     pub settings: MappingSettings,
-    /// The version they were edited from (a stale one is a 409).
+    /// The version they were edited from (a stale one is a 409). Any JSON number with no
+    /// fraction is accepted (`136` or `136.0`), as JSON Schema counts both as integers.
+    #[serde(deserialize_with = "whole_number")]
     pub version: u64,
+}
+
+/// A `u64` from any JSON number without a fraction: JSON Schema (and so the OpenAPI document)
+/// counts `136.0` as the integer 136, so the API accepts it too. Floats are accepted up to 2^53,
+/// where every whole number is still exact.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number of at least 0")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+            const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+            if v.fract() == 0.0 && (0.0..=EXACT).contains(&v) {
+                // Whole, non-negative and at most 2^53: the conversion is exact.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(v as u64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    deserializer.deserialize_any(Whole)
 }
 
 /// One saved version of the mapping settings: who changed them and when.
@@ -199,6 +256,7 @@ pub const CONNECTION_MESSAGE_TYPE: &str = "srm-xero-connection";
 /// `POST /api/exported`: which of these postings are already exported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct ExportedLookup {
     /// Posting ids read from the feed.
     pub posting_ids: Vec<String>,
@@ -217,6 +275,7 @@ pub struct ExportedPostings {
 /// `POST /api/exports`: Accept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct NewExport {
     /// Sync from this date.
     pub from: NaiveDate,
@@ -478,6 +537,7 @@ pub struct JournalDetail {
 /// `POST /api/exports/{n}/retry`: failed journals, re-planned with today's mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct RetryRequest {
     /// The failed journals' postings.
     pub postings: Vec<Posting>,
@@ -488,18 +548,37 @@ pub struct RetryRequest {
 /// `POST /api/exports/{n}/journals/{key}/void`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,
 }
 
-/// `POST /api/stream-tickets` (201): a single-use, short-lived ticket that opens one progress
-/// stream (`GET /api/exports/{n}/events?ticket=…`); every (re)connection needs a fresh one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct StreamTicket {
-    /// The ticket, opaque to the component.
-    pub ticket: String,
-    /// When it stops opening streams.
-    pub expires_at: DateTime<Utc>,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(json: &str) -> Result<u64, String> {
+        serde_json::from_str::<MappingChange>(&format!(
+            r#"{{"settings": {{}}, "version": {json}}}"#
+        ))
+        .map(|c| c.version)
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_mapping_version_is_any_whole_json_number() {
+        assert_eq!(version("136"), Ok(136));
+        assert_eq!(version("136.0"), Ok(136));
+        assert_eq!(version("1.36e2"), Ok(136));
+        assert_eq!(version("0"), Ok(0));
+        assert_eq!(version("18446744073709551615"), Ok(u64::MAX));
+        for bad in ["136.5", "-1", "-1.0", "1e300", "\"136\"", "null"] {
+            let error = version(bad).unwrap_err();
+            assert!(
+                error.contains("whole number") || error.contains("invalid type"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod mapping;
 pub mod money;
 pub mod names;
+pub mod objects;
 pub mod plan;
 pub mod problem;
 pub mod validate;

@@ -8,12 +8,21 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::feed::Posting;
+use crate::objects::objects_only;
 use crate::xero::ManualJournalStatus;
+
+objects_only!(serialize and deserialize:
+    MappingSettings,
+    AccountRule,
+    TrackingSettings,
+    DimensionMap,
+    RoundingSettings,
+);
 
 /// The mapping and journal-shaping settings of one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct MappingSettings {
     /// Explicit account rules; an SRM account without one maps to the same Xero code.
     pub accounts: Vec<AccountRule>,
@@ -62,7 +71,7 @@ pub const DEFAULT_NARRATION: &str =
 /// One SRM account (optionally only in one division) → a Xero account code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct AccountRule {
     /// SRM's account number.
     pub srm_account: String,
@@ -76,7 +85,7 @@ pub struct AccountRule {
 /// Division and store → Xero tracking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct TrackingSettings {
     /// How divisions are tracked (default: category "Division", options named as the divisions).
     pub division: Option<DimensionMap>,
@@ -99,7 +108,7 @@ impl Default for TrackingSettings {
 /// One SRM dimension → one Xero tracking category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DimensionMap {
     /// The tracking category's name in Xero.
     pub category: String,
@@ -118,13 +127,16 @@ impl DimensionMap {
 /// Rounding settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct RoundingSettings {
     /// The Xero account that absorbs residues (Xero's ROUNDING system account is the natural home).
     pub account: Option<String>,
     /// The largest residue the rounding account may absorb in one journal.
     #[serde(with = "crate::amount::exact")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String, default = "0.05"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::amount::openapi_schema, default = "0.05")
+    )]
     pub tolerance: Decimal,
     /// Round amounts with more than two decimals to the cent (otherwise such a journal is refused).
     pub round_extra_decimals: bool,

@@ -1,7 +1,8 @@
 //! Installs what the checks need, idempotently: a tool already there at the right version is left
-//! alone. Everything comes from rustup, crates.io, npm or apt (versions: `../shared/TOOLCHAIN.md`).
+//! alone. Everything comes from rustup, crates.io, npm, PyPI or apt (versions:
+//! `../shared/TOOLCHAIN.md`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -16,6 +17,10 @@ pub const BINARYEN_VERSION: &str = "132";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// schemathesis from PyPI, into a virtual environment under `target/` (the API check).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Where that virtual environment is, relative to the repository.
+const SCHEMATHESIS_VENV: &str = "target/schemathesis";
 
 /// Installs everything the checks need, saying what it does.
 pub fn everything(env: &Env) -> Result<(), String> {
@@ -27,6 +32,7 @@ pub fn everything(env: &Env) -> Result<(), String> {
     wasm_opt(env)?;
     wasm_bindgen_cli(env)?;
     trunk(env)?;
+    schemathesis(env)?;
     println!("✓ tools ready ({})", run::duration(started.elapsed()));
     Ok(())
 }
@@ -98,6 +104,7 @@ fn apt_packages(env: &Env) -> Result<(), String> {
         ("chromium", Path::new(CHROMIUM).exists()),
         ("chromium-driver", Path::new(CHROMEDRIVER).exists()),
         ("npm", env.find("npm").is_some()),
+        ("python3-venv", has_venv(env)),
     ] {
         if present {
             println!("✓ {package} already installed");
@@ -119,6 +126,51 @@ fn apt_packages(env: &Env) -> Result<(), String> {
         println!("  {version}");
     }
     Ok(())
+}
+
+/// Whether `python3` can make a virtual environment with pip (Debian splits that off into
+/// `python3-venv`).
+fn has_venv(env: &Env) -> bool {
+    let mut probe = env.command("python3");
+    probe.args(["-c", "import venv, ensurepip"]);
+    run::output(probe).is_some()
+}
+
+/// The schemathesis the API check runs.
+pub fn schemathesis_bin(env: &Env) -> PathBuf {
+    env.root.join(SCHEMATHESIS_VENV).join("bin/schemathesis")
+}
+
+/// schemathesis at exactly [`SCHEMATHESIS_VERSION`], with pip into a virtual environment under
+/// `target/` (nothing outside the repository's build folder changes).
+fn schemathesis(env: &Env) -> Result<(), String> {
+    let mut probe = env.command(&schemathesis_bin(env).to_string_lossy());
+    probe.arg("--version");
+    // `schemathesis, version 4.32.5`
+    let found = run::output(probe);
+    let version = found
+        .as_deref()
+        .and_then(|text| text.split_whitespace().nth(2));
+    if version == Some(SCHEMATHESIS_VERSION) {
+        println!("✓ schemathesis {SCHEMATHESIS_VERSION} already installed ({SCHEMATHESIS_VENV})");
+        return Ok(());
+    }
+    let venv = env.root.join(SCHEMATHESIS_VENV);
+    match version {
+        Some(other) => println!(
+            "schemathesis is {other}; installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {SCHEMATHESIS_VENV} …"
+        ),
+        None => println!(
+            "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI (pip) into a virtual environment, {SCHEMATHESIS_VENV} …"
+        ),
+    }
+    let mut create = env.command("python3");
+    create.args(["-m", "venv"]).arg(&venv);
+    succeed(create, "python3 -m venv")?;
+    let mut pip = env.command(&venv.join("bin/pip").to_string_lossy());
+    pip.args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"));
+    succeed(pip, "pip install schemathesis")
 }
 
 fn apt(env: &Env, sudo: bool, args: &[&str]) -> Command {

@@ -8,6 +8,7 @@
 //! - `cargo xtask bench [--quick] [--bundle] [--date D]` runs the benchmarks and writes
 //!   BENCHMARKS.md (see [`bench`]); not part of `test`.
 
+mod api_check;
 mod bench;
 mod demo;
 mod env;
@@ -28,13 +29,15 @@ commands:
   demo      install what is missing, build the component (Trunk, release) and start the demo: the
             proxy with a simulated Xero and a mock SRM Daily Close page; prints the URL; Ctrl-C stops
   demo-smoke  start the demo on free loopback ports, fetch its page and /embed.js, stop it
+  api-check   start a connected proxy against the Xero simulator and run schemathesis (every
+            check) against its OpenAPI document
   bench [--quick] [--bundle] [--date YYYY-MM-DD]
             run the benchmarks (export throughput at Xero's real limits, planning natively and in
             Chromium, bundle size, first render, proxy memory, poll latency); prints a table and
             writes BENCHMARKS.md; --quick uses Xero's limits ×10 and a 2,000-journal export;
             --bundle measures only the bundle and the first render, and rewrites only their rows
   install   install what is missing: the wasm32 target, wasm-bindgen-cli, Trunk, wasm-opt,
-            Chromium and ChromeDriver
+            Chromium and ChromeDriver, schemathesis (pip, under target/)
   help      this text";
 
 /// What the user asked for.
@@ -43,6 +46,7 @@ enum Command {
     Test,
     Demo,
     DemoSmoke,
+    ApiCheck,
     Install,
     Help,
 }
@@ -56,6 +60,7 @@ impl Command {
                 "install" => Ok(Self::Install),
                 "demo" => Ok(Self::Demo),
                 "demo-smoke" => Ok(Self::DemoSmoke),
+                "api-check" => Ok(Self::ApiCheck),
                 "help" | "-h" | "--help" => Ok(Self::Help),
                 other => Err(format!("unknown command `{other}`")),
             },
@@ -104,6 +109,7 @@ fn main() -> ExitCode {
         Command::Test => steps::test(&env),
         Command::Demo => demo::demo(&env),
         Command::DemoSmoke => demo::smoke(&env),
+        Command::ApiCheck => api_check::api_check(&env),
         Command::Help => unreachable!("handled above"),
     }
 }

@@ -171,6 +171,10 @@ fn plan(env: &Env) -> Vec<Step> {
             "demo smoke (host page and embed.js, then Ctrl-C)",
             cargo(&["run", "--quiet", "-p", "xtask", "--", "demo-smoke"]),
         ),
+        Step::new(
+            "API check (schemathesis against a connected proxy)",
+            cargo(&["run", "--quiet", "-p", "xtask", "--", "api-check"]),
+        ),
     ]
 }
 

@@ -24,7 +24,9 @@ pub async fn status(
     Ok(Json(state.connections().status()?))
 }
 
-/// Starts connecting (admin): the URL of Xero's consent page for a popup.
+/// Starts connecting (admin): the link for the admin's popup. The link is this proxy's
+/// `/auth/xero/start?attempt=…`, which ties the attempt to the browser that opens it (once) and
+/// sends it on to Xero's consent page.
 #[utoipa::path(post, path = "/api/connection/start", tag = "connection",
     security(("caller_token" = [])),
     responses(
@@ -36,8 +38,9 @@ pub async fn start(
     State(state): State<AppState>,
     Admin(caller): Admin,
 ) -> Result<Json<ConnectStart>, AppError> {
+    let attempt = state.connections().start(&caller)?;
     Ok(Json(ConnectStart {
-        authorize_url: state.connections().start(&caller)?,
+        authorize_url: format!("{}/auth/xero/start?attempt={attempt}", state.public_url()),
     }))
 }
 

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -16,9 +16,10 @@ use srm_xero_shared::api::{
 };
 
 use crate::AppState;
-use crate::auth::{Caller, EventCaller};
-use crate::error::{ApiJson, AppError};
+use crate::auth::Caller;
+use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use crate::ledger::read;
+use crate::tickets::TicketError;
 
 fn key_of(text: &str) -> Result<JournalKey, AppError> {
     JournalKey::parse(text)
@@ -49,12 +50,18 @@ pub async fn exported(
     security(("caller_token" = [])), params(ExportSearch),
     responses(
         (status = 200, description = "ExportSummary list", body = Vec<ExportSummary>),
-        (status = 400, description = "ApiError: a day that is not YYYY-MM-DD, or from after to", body = ApiError)))]
+        (status = 400, description = "ApiError: a day that is not YYYY-MM-DD, a number beyond 2^63 − 1, or from after to", body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(search): Query<ExportSearch>,
+    ApiQuery(search): ApiQuery<ExportSearch>,
 ) -> Result<Json<Vec<ExportSummary>>, AppError> {
+    if let Some(number) = search.number.filter(|n| i64::try_from(*n).is_err()) {
+        return Err(AppError::BadRequest(format!(
+            "number {number} is larger than any Export Transaction # can be ({})",
+            i64::MAX
+        )));
+    }
     if let Some((Some(from), Some(to))) = search.days()
         && from > to
     {
@@ -92,7 +99,7 @@ pub async fn create(
 pub async fn detail(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(n): Path<u64>,
+    ApiPath(n): ApiPath<u64>,
 ) -> Result<Json<ExportDetail>, AppError> {
     Ok(Json(crate::exports::detail(&state, n)?))
 }
@@ -107,7 +114,7 @@ pub async fn detail(
 pub async fn journal(
     State(state): State<AppState>,
     _caller: Caller,
-    Path((n, key)): Path<(u64, String)>,
+    ApiPath((n, key)): ApiPath<(u64, String)>,
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;
     state
@@ -126,34 +133,67 @@ pub async fn journal(
 pub async fn progress(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(n): Path<u64>,
+    ApiPath(n): ApiPath<u64>,
 ) -> Result<Json<Progress>, AppError> {
     Ok(Json(crate::exports::progress(&state, n)?))
 }
 
-/// Progress as server-sent events: one now, then one per change. The caller token may come as
-/// `?token=` here (EventSource cannot send headers).
+/// `/events` parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// A ticket from `POST /api/stream-tickets`: single use, good for 30 s.
+    ticket: Option<String>,
+}
+
+/// How often an open stream looks at the clock for its caller token's expiry.
+const EXPIRY_TICK: Duration = Duration::from_secs(1);
+
+/// Progress as server-sent events: one now, then one per change. Opened with a stream ticket
+/// (`EventSource` cannot send the caller token); the stream ends when the caller token that got
+/// the ticket expires.
 #[utoipa::path(get, path = "/api/exports/{n}/events", tag = "exports",
-    security(("caller_token" = [])),
-    params(("n" = u64, Path, description = "Export Transaction #"), ("token" = Option<String>, Query, description = "The caller token, when no Authorization header can be sent")),
+    params(("n" = u64, Path, description = "Export Transaction #"), EventsQuery),
     responses(
-        (status = 200, description = "text/event-stream of Progress (JSON data)", content_type = "text/event-stream"),
-        (status = 404, description = "ApiError", body = ApiError)))]
+        (status = 200, description = "text/event-stream of Progress (JSON data, events named progress); ends when the caller token that got the ticket expires", content_type = "text/event-stream"),
+        (status = 400, description = "ApiError: the path or query does not read", body = ApiError),
+        (status = 401, description = "ApiError: no ticket, or one that is unknown, used or expired", body = ApiError),
+        (status = 404, description = "ApiError: no such export", body = ApiError),
+        (status = 429, description = "ApiError: the most progress streams this proxy keeps are open (Retry-After)", body = ApiError,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn events(
     State(state): State<AppState>,
-    _caller: EventCaller,
-    Path(n): Path<u64>,
+    ApiPath(n): ApiPath<u64>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let caller = state
+        .tickets()
+        .redeem(query.ticket.as_deref(), state.now())
+        .map_err(|e: TicketError| AppError::Unauthorized(e.to_string()))?;
     let first = crate::exports::progress(&state, n)?;
+    let permit = state.guards().stream()?;
     let changes = state.hub().subscribe();
+    let expires_at = caller.expires_at;
     let stream = futures_util::stream::unfold(
-        (state, changes, Some(first), None::<Progress>),
-        move |(state, mut changes, mut next, mut last)| async move {
+        (state, changes, Some(first), None::<Progress>, permit),
+        move |(state, mut changes, mut next, mut last, permit)| async move {
             loop {
                 let progress = if let Some(p) = next.take() {
                     p
                 } else {
-                    changes.changed().await.ok()?;
+                    // The stream lives as long as the caller token that opened it.
+                    loop {
+                        if state.now() >= expires_at {
+                            return None;
+                        }
+                        tokio::select! {
+                            changed = changes.changed() => break changed.ok()?,
+                            () = tokio::time::sleep(EXPIRY_TICK) => {}
+                        }
+                    }
+                    if state.now() >= expires_at {
+                        return None;
+                    }
                     crate::exports::progress(&state, n).ok()?
                 };
                 let same = last.as_ref().is_some_and(|l| {
@@ -167,7 +207,7 @@ pub async fn events(
                         .json_data(&progress)
                         .unwrap_or_default();
                     last = Some(progress);
-                    return Some((Ok(event), (state, changes, None, last)));
+                    return Some((Ok(event), (state, changes, None, last, permit)));
                 }
             }
         },
@@ -187,7 +227,7 @@ pub async fn events(
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
-    Path(n): Path<u64>,
+    ApiPath(n): ApiPath<u64>,
     ApiJson(request): ApiJson<RetryRequest>,
 ) -> Result<Json<ExportDetail>, AppError> {
     crate::exports::retry(&state, &caller, n, request).await?;
@@ -207,7 +247,7 @@ pub async fn retry(
 pub async fn void(
     State(state): State<AppState>,
     caller: Caller,
-    Path((n, key)): Path<(u64, String)>,
+    ApiPath((n, key)): ApiPath<(u64, String)>,
     ApiJson(request): ApiJson<VoidRequest>,
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;

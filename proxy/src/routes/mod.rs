@@ -1,5 +1,7 @@
 //! The HTTP surface, one file per resource. Every `/api` route takes a [`crate::auth::Caller`]
-//! (or [`crate::auth::Admin`]); answers are `shared::api` types; errors are [`crate::error::AppError`].
+//! (or [`crate::auth::Admin`]) but the event stream, which takes a single-use ticket
+//! ([`crate::tickets`]); answers are `shared::api` types; errors are [`crate::error::AppError`],
+//! a route asked with another method included.
 
 pub mod callback;
 pub mod connection;
@@ -8,6 +10,7 @@ pub mod health;
 pub mod mapping;
 pub mod openapi;
 pub mod reference;
+pub mod tickets;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,14 +35,21 @@ pub fn api() -> Router<AppState> {
         .route("/api/exports", get(exports::list).post(exports::create))
         .route("/api/exports/{n}", get(exports::detail))
         .route("/api/exports/{n}/progress", get(exports::progress))
+        .route("/api/stream-tickets", post(tickets::create))
         .route("/api/exports/{n}/events", get(exports::events))
         .route("/api/exports/{n}/retry", post(exports::retry))
         .route("/api/exports/{n}/journals/{key}", get(exports::journal))
         .route("/api/exports/{n}/journals/{key}/void", post(exports::void))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .method_not_allowed_fallback(api_method_not_allowed)
 }
 
 async fn api_not_found() -> AppError {
     AppError::NotFound("no such API route".into())
+}
+
+/// A route that exists, asked with another method (axum adds the `Allow` header).
+async fn api_method_not_allowed(method: axum::http::Method) -> AppError {
+    AppError::MethodNotAllowed(format!("{method} is not answered here; see Allow"))
 }

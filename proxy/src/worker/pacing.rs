@@ -1,8 +1,8 @@
 //! Pacing to Xero's limits, judged by the proxy's clock: at most `per_window` calls in any
 //! sliding window (so none of Xero's fixed minutes can exceed 60), a pause after a 429 for its
 //! `Retry-After`, and the day budget read from `X-DayLimit-Remaining`. Every call to Xero's
-//! accounting API counts, as Xero counts them all in the same minute: the worker's calls wait
-//! for a slot, reads of reference data are counted as they go ([`Pacer::count`]).
+//! accounting API counts, as Xero counts them all in the same minute: the worker's calls and the
+//! reads of reference data each wait for a slot ([`Pacer::slot`]).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -84,16 +84,6 @@ impl Pacer {
         self.decide(now, true)
     }
 
-    /// Counts a call that goes now without waiting for a slot (a read of reference data), so
-    /// the paced calls leave room for it in Xero's minute.
-    pub fn count(&self, now: DateTime<Utc>) {
-        let mut state = self.state();
-        state.sent.push_back(now);
-        if let Some(left) = state.day_remaining.as_mut() {
-            *left = left.saturating_sub(1);
-        }
-    }
-
     fn decide(&self, now: DateTime<Utc>, take: bool) -> Decision {
         let mut state = self.state();
         let window = state.window;
@@ -157,8 +147,8 @@ impl Pacer {
         self.wait(state, true).await;
     }
 
-    /// Waits until a call could go, without counting one: for a call that [`Pacer::count`]s
-    /// itself as it goes.
+    /// Waits until a call could go, without counting one: for a caller that bounds its wait and
+    /// then takes its [`Pacer::slot`] as it goes.
     pub async fn room(&self, state: &AppState) {
         self.wait(state, false).await;
     }
@@ -222,27 +212,6 @@ mod tests {
         );
         assert_eq!(pacer.check(at(60)), Decision::Go);
         assert!(matches!(pacer.check(at(60)), Decision::Wait { .. }));
-    }
-
-    #[test]
-    fn calls_counted_without_a_slot_take_room_in_the_window() {
-        let pacer = Pacer::new(WorkerSettings {
-            per_window: 3,
-            window: Duration::from_mins(1),
-            ..WorkerSettings::default()
-        });
-        // Two reads of reference data, then the paced calls: one slot is left, not three.
-        pacer.count(at(0));
-        pacer.count(at(0));
-        assert_eq!(pacer.decide(at(1), false), Decision::Go);
-        assert_eq!(pacer.check(at(1)), Decision::Go);
-        assert_eq!(
-            pacer.check(at(2)),
-            Decision::Wait {
-                until: at(60),
-                reason: None
-            }
-        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use srm_xero_shared::api::{ConnectionState, ConnectionStatus, OrganisationRef};
 
+use super::attempt::{self, AttemptError};
 use super::oauth::{GrantError, OAuth, TokenSet};
 use super::{XeroClient, XeroError};
 use crate::auth::Caller;
@@ -23,22 +24,8 @@ use crate::db::Db;
 pub const REFRESH_MARGIN: Duration = Duration::minutes(2);
 /// Refresh at least this often, even when nothing uses the connection.
 pub const IDLE_REFRESH: Duration = Duration::days(21);
-/// How long a started authorization may wait for its callback.
-pub const PENDING_LIFETIME: Duration = Duration::minutes(15);
 /// The associated data of the sealed token set.
 const TOKENS_PURPOSE: &str = "srm-xero xero_connection.tokens v1";
-
-/// The associated data of a started attempt's sealed PKCE verifier: bound to its `state`, so a
-/// verifier cannot be moved to another attempt's row.
-fn verifier_purpose(state: &str) -> String {
-    format!("srm-xero connection_attempt.verifier v1 {state}")
-}
-
-/// A started authorization, waiting for its callback (a `connection_attempt` row).
-struct Pending {
-    verifier: SecretString,
-    started_by: String,
-}
 
 /// What the callback achieved.
 #[derive(Debug, Clone)]
@@ -50,9 +37,15 @@ pub struct Finished {
 /// Why the callback could not finish.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallbackError {
+    /// No `state` parameter.
+    #[error("Xero's answer has no state; start again from the page")]
+    NoState,
     /// Unknown or expired `state`.
     #[error("this connection attempt is unknown or has expired; start again from the page")]
     UnknownState,
+    /// The state is not this browser's (no cookie, or another browser's).
+    #[error("{0}")]
+    OtherBrowser(AttemptError),
     /// Xero sent `error=…` (e.g. the admin pressed Cancel).
     #[error("Xero did not grant access ({0})")]
     Denied(String),
@@ -242,72 +235,78 @@ impl Connections {
         })
     }
 
-    /// Starts a connection for `caller`: the authorize URL, with `state` bound to them. The
-    /// attempt is stored, so the callback still finds it after a restart of the proxy.
+    /// Starts a connection for `caller`: stores the attempt and answers its id, which the
+    /// admin's browser opens at `/auth/xero/start` ([`Connections::open_attempt`]).
     pub fn start(&self, caller: &Caller) -> rusqlite::Result<String> {
-        let now = self.now();
         let authorization = self.oauth.authorize();
-        let sealed = self.sealer.seal(
-            &verifier_purpose(&authorization.state),
-            authorization.verifier.expose_secret().as_bytes(),
-        );
-        self.db.with(|c| {
-            c.execute(
-                "DELETE FROM connection_attempt WHERE started_at < ?1",
-                params![now - PENDING_LIFETIME],
-            )?;
-            c.execute(
-                "INSERT INTO connection_attempt (state, verifier, started_by, started_at)
-                     VALUES (?1, ?2, ?3, ?4)",
-                params![authorization.state, sealed, caller.name, now],
-            )
-        })?;
-        Ok(authorization.url)
+        attempt::store(
+            &self.db,
+            &self.sealer,
+            &authorization,
+            &caller.name,
+            self.now(),
+        )?;
+        Ok(authorization.state)
     }
 
-    /// Takes the started attempt for `state` (each is used once), if it has not expired.
-    fn take_pending(&self, state: &str, now: DateTime<Utc>) -> Option<Pending> {
-        let row = self
-            .db
-            .with(|c| {
-                c.query_row(
-                    "DELETE FROM connection_attempt WHERE state = ?1
-                     RETURNING verifier, started_by, started_at",
-                    params![state],
-                    |r| {
-                        Ok((
-                            r.get::<_, Vec<u8>>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, DateTime<Utc>>(2)?,
-                        ))
-                    },
-                )
-                .optional()
-            })
-            .inspect_err(|e| tracing::error!(error = %e, "reading a connection attempt failed"))
-            .ok()??;
-        let (sealed, started_by, started_at) = row;
-        if now - started_at >= PENDING_LIFETIME {
-            return None;
+    /// The admin's browser opens the attempt's link: binds the attempt to that browser (the
+    /// answer's secret goes into its cookie) and answers Xero's authorize URL. A reconnect first
+    /// revokes the previous grant at Xero, under the refresh lock: Xero's revocation removes
+    /// every connection of that Xero user to the app, so it must come before the new consent,
+    /// not after it. Until the new consent completes, the connection is "reconnect needed".
+    pub async fn open_attempt(&self, id: &str) -> Result<(String, String), OpenError> {
+        let url = attempt::unopened(&self.db, id, self.now()).map_err(OpenError::Attempt)?;
+        self.revoke_previous()
+            .await
+            .map_err(OpenError::Revocation)?;
+        let secret = attempt::bind(&self.db, id, self.now()).map_err(OpenError::Attempt)?;
+        Ok((url, secret))
+    }
+
+    /// Revokes the stored grant at Xero (unless Xero has refused it already) and marks the
+    /// connection "reconnect needed".
+    async fn revoke_previous(&self) -> Result<(), XeroError> {
+        let _flight = self.refreshing.lock().await;
+        let Some(row) = self.load()? else {
+            return Ok(());
+        };
+        if row.state == ConnectionState::ReconnectNeeded {
+            return Ok(());
         }
-        let verifier = self.sealer.open(&verifier_purpose(state), &sealed).ok()?;
-        Some(Pending {
-            verifier: SecretString::from(String::from_utf8(verifier).ok()?),
-            started_by,
-        })
+        self.oauth
+            .revoke(self.xero.http(), &row.tokens.refresh_token)
+            .await?;
+        self.db
+            .with(|c| {
+                c.execute(
+                    "UPDATE xero_connection SET state = 'reconnect_needed', message = ?1 WHERE id = 1",
+                    params![
+                        "reconnecting: the previous connection was revoked at Xero; finish connecting in the Xero window"
+                    ],
+                )
+            })
+            .map_err(|e| XeroError::Other(format!("database: {e}")))?;
+        tracing::info!("reconnecting: the previous Xero grant was revoked");
+        Ok(())
     }
 
-    /// The callback: exchanges the code, reads `/connections`, stores the sealed token set.
+    /// The callback: checks the state against this browser's secret, exchanges the code, reads
+    /// `/connections`, stores the sealed token set (under the refresh lock, so a refresh in
+    /// flight cannot overwrite the new tokens with the old grant's).
     pub async fn finish(
         &self,
         state: &str,
+        browser: Option<&str>,
         code: Option<String>,
         error: Option<String>,
     ) -> Result<Finished, CallbackError> {
         let now = self.now();
-        let pending = self
-            .take_pending(state, now)
-            .ok_or(CallbackError::UnknownState)?;
+        let pending =
+            attempt::take(&self.db, &self.sealer, state, browser, now).map_err(|e| match e {
+                AttemptError::Unknown => CallbackError::UnknownState,
+                AttemptError::OtherBrowser => CallbackError::OtherBrowser(e),
+                AttemptError::Internal => CallbackError::Internal,
+            })?;
         if let Some(error) = error {
             return Err(CallbackError::Denied(error));
         }
@@ -340,6 +339,7 @@ impl Connections {
         };
         let sealed = self.seal(&tokens);
         let choices_json = serde_json::to_string(&choices).map_err(|_| CallbackError::Internal)?;
+        let _flight = self.refreshing.lock().await;
         self.db
             .with(|c| {
                 c.execute(
@@ -544,6 +544,17 @@ impl Connections {
         tracing::info!("Xero disconnected and the tokens revoked");
         Ok(())
     }
+}
+
+/// Why the admin's browser cannot go on to Xero's consent page.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OpenError {
+    /// The link is unknown, opened already or expired.
+    #[error(transparent)]
+    Attempt(AttemptError),
+    /// Xero did not revoke the previous grant.
+    #[error("Xero did not revoke the previous connection ({0}); try again")]
+    Revocation(XeroError),
 }
 
 /// Why choosing an organisation failed.

@@ -2,6 +2,7 @@
 //! once, here, into [`XeroError`]; the OAuth flow ([`oauth`]); and the connection with its
 //! encrypted, single-flight-refreshed token set ([`connection`]).
 
+pub mod attempt;
 pub mod connection;
 pub mod oauth;
 

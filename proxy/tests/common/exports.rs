@@ -148,6 +148,15 @@ pub async fn export_holding_first_call(
     exported
 }
 
+/// `POST /api/stream-tickets` as the clerk: a ticket for one event stream.
+pub async fn stream_ticket(app: &TestApp) -> String {
+    let (status, body) = app
+        .call(Method::POST, "/api/stream-tickets", &app.clerk(), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["ticket"].as_str().unwrap().to_owned()
+}
+
 pub async fn progress(app: &TestApp, number: u64) -> Progress {
     let (status, body) = app
         .get(&format!("/api/exports/{number}/progress"), &app.clerk())

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use srm_xero_proxy::auth::{Claims, mint};
-use srm_xero_proxy::config::{Config, DEFAULT_SCOPES, TokenKey, XeroSettings};
+use srm_xero_proxy::config::{Config, DEFAULT_SCOPES, Limits, TokenKey, TokenRules, XeroSettings};
 use srm_xero_proxy::{App, Options};
 use srm_xero_tests::sim::{AppRegistration, SimClock, SimHandle, Simulator};
 use tempfile::TempDir;
@@ -26,6 +26,17 @@ pub fn start_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2019-08-20T09:00:00Z")
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// The admin's consent popup once it opened the proxy's link.
+#[derive(Debug, Clone)]
+pub struct Popup {
+    /// Xero's consent page, where the proxy sent the popup.
+    pub xero: String,
+    /// `name=value` of the attempt's cookie, as the browser sends it back.
+    pub cookie: String,
+    /// The whole `Set-Cookie` header.
+    pub set_cookie: String,
 }
 
 /// A running proxy, its simulator and its data folder.
@@ -60,6 +71,15 @@ pub async fn spawn_with_worker(
     sim: Simulator,
     worker: srm_xero_proxy::worker::WorkerSettings,
 ) -> TestApp {
+    spawn_configured(sim, worker, |_| {}).await
+}
+
+/// [`spawn_with_worker`], with the settings changed by `edit` first (a restart forgets them).
+pub async fn spawn_configured(
+    sim: Simulator,
+    worker: srm_xero_proxy::worker::WorkerSettings,
+    edit: impl FnOnce(&mut Config),
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -88,7 +108,9 @@ pub async fn spawn_with_worker(
         .start()
         .await
         .unwrap();
-    let app = start_proxy_with(listener, &sim, data.path(), dist.path(), worker);
+    let mut settings = config(&sim, data.path(), dist.path());
+    edit(&mut settings);
+    let app = srm_xero_proxy::serve_on(listener, settings, options(&sim, worker)).unwrap();
     TestApp {
         worker,
         app: Some(app),
@@ -122,7 +144,19 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
         },
         dist_dir: dist.to_path_buf(),
         body_limit: BODY_LIMIT,
+        tokens: TokenRules::default(),
+        limits: test_limits(),
         demo: false,
+    }
+}
+
+/// The default limits, but a rate no test's polling (every 10 ms, on a clock that may stand
+/// still) can reach; the rate limit has its own test.
+pub fn test_limits() -> Limits {
+    Limits {
+        per_caller_per_minute: 1_000_000,
+        refreshes_per_minute: 1_000,
+        ..Limits::default()
     }
 }
 
@@ -206,16 +240,34 @@ impl TestApp {
             .advance(std::time::Duration::from_secs(minutes * 60));
     }
 
+    /// The proxy's public URL: what caller tokens name as their audience.
+    pub fn public_url(&self) -> String {
+        self.url("")
+    }
+
+    /// A token for `name`, issued now by the shared clock, good for the longest lifetime the
+    /// proxy accepts (tests move the clock by weeks: those that do mint again after).
     pub fn token(&self, name: &str, scope: &str) -> String {
-        mint(
-            CALLER_SECRET,
-            &Claims {
-                sub: name.to_lowercase().replace(' ', "-"),
-                name: name.into(),
-                exp: (self.now() + chrono::Duration::days(400)).timestamp(),
-                scope: scope.into(),
-            },
-        )
+        self.token_at(name, scope, self.now())
+    }
+
+    /// A token issued at `iat`, living the longest lifetime the proxy accepts.
+    pub fn token_at(&self, name: &str, scope: &str, iat: DateTime<Utc>) -> String {
+        mint(CALLER_SECRET, &self.claims(name, scope, iat))
+    }
+
+    /// The claims of [`TestApp::token_at`], to change one before minting.
+    pub fn claims(&self, name: &str, scope: &str, iat: DateTime<Utc>) -> Claims {
+        let lifetime = chrono::Duration::from_std(TokenRules::default().max_lifetime).unwrap();
+        Claims {
+            sub: name.to_lowercase().replace(' ', "-"),
+            name: name.into(),
+            aud: self.public_url(),
+            iat: iat.timestamp(),
+            exp: (iat + lifetime).timestamp(),
+            nbf: None,
+            scope: scope.into(),
+        }
     }
 
     pub fn admin(&self) -> String {
@@ -251,29 +303,71 @@ impl TestApp {
         self.call(Method::GET, path, token, None).await
     }
 
-    /// Starts a connection as the admin and follows Xero's (auto-approved) redirect to the
-    /// callback; answers the callback page.
-    pub async fn connect_auto(&self) -> String {
+    /// Starts a connection as the admin: the popup's link (`authorize_url`).
+    pub async fn start_connecting(&self) -> String {
         let (status, start) = self
             .call(Method::POST, "/api/connection/start", &self.admin(), None)
             .await;
         assert_eq!(status, StatusCode::OK, "{start}");
-        let authorize = start["authorize_url"].as_str().unwrap().to_owned();
-        let redirect = self.http.get(&authorize).send().await.unwrap();
-        assert!(redirect.status().is_redirection(), "{}", redirect.status());
-        let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
-        self.follow_callback(&callback).await
+        start["authorize_url"].as_str().unwrap().to_owned()
     }
 
-    pub async fn follow_callback(&self, callback: &str) -> String {
-        let page = self.http.get(callback).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        page.text().await.unwrap()
+    /// Opens the popup's link as the admin's browser does: the proxy sets the attempt's cookie
+    /// and redirects to Xero's consent page.
+    pub async fn open_popup(&self, link: &str) -> Popup {
+        let opened = self.http.get(link).send().await.unwrap();
+        assert_eq!(opened.status(), StatusCode::FOUND, "{link}");
+        let set_cookie = opened.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        Popup {
+            xero: opened.headers()["location"].to_str().unwrap().to_owned(),
+            cookie,
+            set_cookie,
+        }
+    }
+
+    /// Starts a connection as the admin, opens the popup and follows Xero's (auto-approved)
+    /// redirect to the callback; answers the callback page.
+    pub async fn connect_auto(&self) -> String {
+        let popup = self.open_popup(&self.start_connecting().await).await;
+        let callback = self.auto_approved(&popup).await;
+        self.follow_callback(&callback, &popup).await
+    }
+
+    /// Xero's consent page when it approves by itself (the simulator's `auto_approve`): the
+    /// callback URL it redirects to, with a fresh code.
+    pub async fn auto_approved(&self, popup: &Popup) -> String {
+        let redirect = self.http.get(&popup.xero).send().await.unwrap();
+        assert!(redirect.status().is_redirection(), "{}", redirect.status());
+        redirect.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// The callback in the popup's browser (with its cookie); answers the page.
+    pub async fn follow_callback(&self, callback: &str, popup: &Popup) -> String {
+        let page = self.callback(callback, Some(popup)).await;
+        let status = page.status();
+        let text = page.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{text}");
+        text
+    }
+
+    /// The callback, from the popup's browser or (without `popup`) from another one.
+    pub async fn callback(&self, callback: &str, popup: Option<&Popup>) -> reqwest::Response {
+        let mut request = self.http.get(callback);
+        if let Some(popup) = popup {
+            request = request.header("cookie", &popup.cookie);
+        }
+        request.send().await.unwrap()
     }
 
     /// Connects and, when asked to choose, chooses `tenant`.
     pub async fn connect_to(&self, tenant: &str) {
         self.connect_auto().await;
+        self.choose_if_asked(tenant).await;
+    }
+
+    /// When the consent covered several organisations, chooses `tenant` as the admin.
+    pub async fn choose_if_asked(&self, tenant: &str) {
         let (status, body) = self.get("/api/connection", &self.clerk()).await;
         assert_eq!(status, StatusCode::OK);
         if body["state"] == "choosing_organisation" {

@@ -107,14 +107,18 @@ impl Demo {
             .to_owned()
     }
 
-    /// A caller token for an admin, for reading what the proxy stored.
-    pub fn admin() -> String {
+    /// A caller token for an admin of this proxy, for reading what the proxy stored.
+    pub fn admin(&self) -> String {
+        let now = chrono::Utc::now();
         mint(
             CALLER_SECRET,
             &Claims {
                 sub: "e2e-admin".into(),
                 name: "Erin E2E".into(),
-                exp: (chrono::Utc::now() + chrono::Duration::hours(2)).timestamp(),
+                aud: self.url(),
+                iat: now.timestamp(),
+                exp: (now + chrono::Duration::hours(2)).timestamp(),
+                nbf: None,
                 scope: "xero:post xero:admin".into(),
             },
         )
@@ -125,7 +129,7 @@ impl Demo {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.url()))
-            .bearer_auth(Self::admin());
+            .bearer_auth(self.admin());
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -5,6 +5,9 @@ use serde_json::value::RawValue;
 
 use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, FieldProblem, Location, Posting};
+use crate::objects::objects_only;
+
+objects_only!(deserialize: RawPosting);
 
 /// One page of the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,6 +36,7 @@ struct RawPage {
 
 /// A posting as it arrives: every field raw, so a wrong one is named rather than a serde error.
 #[derive(Deserialize, Default)]
+#[serde(remote = "Self")]
 pub(super) struct RawPosting {
     id: Option<Box<RawValue>>,
     date: Option<Box<RawValue>>,

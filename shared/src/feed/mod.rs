@@ -23,7 +23,6 @@ pub const MAX_ACCOUNT_LEN: usize = 10;
 
 /// One G/L posting as SRM writes it: exactly one of debit or credit is non-zero (or both are zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "json::RawPosting")]
 pub struct Posting {
     /// SRM's stable unique posting id: what "exported at most once" counts.
@@ -189,6 +188,54 @@ impl FeedCollector {
         self.postings
     }
 }
+
+/// In the OpenAPI document: a posting as the feed's JSON (and so Accept) takes it. Every field
+/// may be a string or a JSON number (account numbers and amounts often are numbers); `null` or
+/// absent leaves an optional field empty; unknown fields are ignored. What JSON Schema cannot
+/// say is in the descriptions and refused with a 422 naming the field.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Posting {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        let field = |nullable: bool, description: &str| {
+            let mut types = vec![Type::String, Type::Number];
+            if nullable {
+                types.push(Type::Null);
+            }
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter(types))
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .description(Some(
+                "One G/L posting as SRM writes it: exactly one of debit or credit is non-zero (or both are zero)",
+            ))
+            .property("id", field(false, "SRM's stable unique posting id (not blank)"))
+            .required("id")
+            .property(
+                "date",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("The posting date: YYYY-MM-DD or MM/DD/YYYY")),
+            )
+            .required("date")
+            .property("account", field(false, "SRM's G/L account number (not blank, at most 10 characters)"))
+            .required("account")
+            .property("division", field(true, "SRM division, when the company uses them"))
+            .property("account_description", field(true, "The account's description in SRM"))
+            .property("debit", field(true, "Debit amount: digits with an optional fraction and optional `,` thousands separators (or a JSON number), not negative; blank or absent is zero"))
+            .property("credit", field(true, "Credit amount, written as the debit"))
+            .property("source", field(false, "AR, AP, CR, IA, GJ, CK, or another code kept as SRM wrote it (not blank)"))
+            .required("source")
+            .property("reference", field(true, "SRM's document reference (invoice number, cheque number, …)"))
+            .property("store", field(true, "SRM store, when given"))
+            .property("memo", field(true, "Free text"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Posting {}
 
 /// In the OpenAPI document: SRM's source code as a string.
 #[cfg(feature = "openapi")]

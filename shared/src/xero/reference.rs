@@ -183,18 +183,28 @@ pub struct Organisation {
     /// Country code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    /// Nothing on or before this date may be posted (drafts may).
+    /// Nothing on or before this date may be posted (drafts may). Written as Xero writes
+    /// dates: `/Date(milliseconds+0000)/`.
     #[serde(
         default,
         with = "super::dates::ms_option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, example = "/Date(1562371200000+0000)/")
+    )]
     pub period_lock_date: Option<NaiveDate>,
-    /// Nothing on or before this date may be posted by anyone (drafts may).
+    /// Nothing on or before this date may be posted by anyone (drafts may). Written as Xero
+    /// writes dates: `/Date(milliseconds+0000)/`.
     #[serde(
         default,
         with = "super::dates::ms_option",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, example = "/Date(1562371200000+0000)/")
     )]
     pub end_of_year_lock_date: Option<NaiveDate>,
     /// Every other field Xero sent.
