@@ -153,7 +153,12 @@ pub fn export_detail() -> ExportDetail {
                 posted: 2,
                 failed: 1,
                 voided: 1,
+                needs_attention: 0,
             },
+            organisation: Some(OrganisationRef {
+                tenant_id: "acme".into(),
+                name: "Acme Equipment Rentals".into(),
+            }),
         },
         journals,
         waiting: None,
@@ -179,6 +184,7 @@ pub fn export_list() -> Vec<ExportSummary> {
                 posted: 3,
                 ..Counts::default()
             },
+            organisation: None,
         })
         .collect()
 }
@@ -198,6 +204,7 @@ pub fn progress(sequence: u64, posted: u32, pending: u32) -> Progress {
             posted,
             failed: 1,
             voided: 1,
+            needs_attention: 0,
         },
         waiting: None,
         eta_seconds: Some(u64::from(pending) * 2),

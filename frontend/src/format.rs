@@ -40,6 +40,7 @@ pub fn state_label(state: JournalState) -> &'static str {
         JournalState::Posted => "Created",
         JournalState::Failed => "Failed",
         JournalState::Voided => "Voided",
+        JournalState::NeedsAttention => "Needs attention",
     }
 }
 

@@ -236,11 +236,12 @@ fn row_text(row: &JournalRow) -> String {
 
 fn state_rank(state: JournalState) -> u8 {
     match state {
-        JournalState::Failed => 0,
-        JournalState::Posting => 1,
-        JournalState::Pending => 2,
-        JournalState::Posted => 3,
-        JournalState::Voided => 4,
+        JournalState::NeedsAttention => 0,
+        JournalState::Failed => 1,
+        JournalState::Posting => 2,
+        JournalState::Pending => 3,
+        JournalState::Posted => 4,
+        JournalState::Voided => 5,
     }
 }
 

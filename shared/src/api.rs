@@ -17,7 +17,8 @@
 //!   named `progress`; that route alone also takes the caller token as `?token=`);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
-//!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`].
+//!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`];
+//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`].
 //!
 //! Every error answer is an [`ApiError`].
 
@@ -231,7 +232,7 @@ pub struct ExportCreated {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportStatus {
-    /// Some journal is pending, posting or failed.
+    /// Some journal is pending, posting, failed or needs attention.
     Open,
     /// Every journal is posted or voided.
     Exported,
@@ -252,6 +253,72 @@ pub enum JournalState {
     Failed,
     /// Given up by a person, with a reason.
     Voided,
+    /// Its outcome could not be confirmed after several Idempotency-Keys: a person checks Xero,
+    /// then marks it posted with the ManualJournalID found there, or voids it. Its postings stay
+    /// held meanwhile, and nothing sends it again.
+    NeedsAttention,
+}
+
+/// Lower-case snake_case names, the same as serde's, for storage and display: one table per
+/// enum, read back strictly (an unknown name is an error, never a default).
+macro_rules! names {
+    ($t:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $t {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$t] = &[$($t::$variant),*];
+
+            /// The name (serde's).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$variant => $name,)*
+                }
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = UnknownName;
+
+            fn from_str(text: &str) -> Result<$t, UnknownName> {
+                match text {
+                    $($name => Ok($t::$variant),)*
+                    other => Err(UnknownName {
+                        what: stringify!($t),
+                        name: other.to_owned(),
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names!(ExportStatus {
+    Open => "open",
+    Exported => "exported",
+});
+
+names!(JournalState {
+    Pending => "pending",
+    Posting => "posting",
+    Posted => "posted",
+    Failed => "failed",
+    Voided => "voided",
+    NeedsAttention => "needs_attention",
+});
+
+/// A name that is not one of the enum's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a {what}")]
+pub struct UnknownName {
+    /// The enum.
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
 }
 
 /// Journals per state.
@@ -268,12 +335,44 @@ pub struct Counts {
     pub failed: u32,
     /// Voided.
     pub voided: u32,
+    /// Needs attention: outcome unconfirmed, a person must check Xero.
+    #[serde(default)]
+    pub needs_attention: u32,
 }
 
 impl Counts {
     /// All journals.
     pub fn total(&self) -> u32 {
-        self.pending + self.posting + self.posted + self.failed + self.voided
+        JournalState::ALL.iter().map(|s| self.of(*s)).sum()
+    }
+
+    /// Journals in `state`.
+    pub fn of(&self, state: JournalState) -> u32 {
+        match state {
+            JournalState::Pending => self.pending,
+            JournalState::Posting => self.posting,
+            JournalState::Posted => self.posted,
+            JournalState::Failed => self.failed,
+            JournalState::Voided => self.voided,
+            JournalState::NeedsAttention => self.needs_attention,
+        }
+    }
+
+    /// The count of `state`, to change.
+    pub fn of_mut(&mut self, state: JournalState) -> &mut u32 {
+        match state {
+            JournalState::Pending => &mut self.pending,
+            JournalState::Posting => &mut self.posting,
+            JournalState::Posted => &mut self.posted,
+            JournalState::Failed => &mut self.failed,
+            JournalState::Voided => &mut self.voided,
+            JournalState::NeedsAttention => &mut self.needs_attention,
+        }
+    }
+
+    /// Journals the worker still has to send or settle (pending or posting).
+    pub fn remaining(&self) -> u32 {
+        self.pending + self.posting
     }
 }
 
@@ -341,6 +440,10 @@ pub struct ExportSummary {
     pub status: ExportStatus,
     /// Journals per state.
     pub counts: Counts,
+    /// The Xero organisation it was accepted for (its journals go nowhere else); `None` for an
+    /// export accepted before organisations were recorded and not sent yet.
+    #[serde(default)]
+    pub organisation: Option<OrganisationRef>,
 }
 
 /// Why posting is paused.
@@ -466,4 +569,14 @@ pub struct RetryRequest {
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,
+}
+
+/// `POST /api/exports/{n}/journals/{key}/resolve`: a journal that needs attention was found in
+/// Xero by a person; the proxy checks it there (same organisation, narration carrying the
+/// journal's key) and marks the journal posted with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolveRequest {
+    /// The ManualJournalID found in Xero.
+    pub manual_journal_id: String,
 }

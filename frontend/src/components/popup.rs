@@ -151,16 +151,9 @@ fn list(props: &PopupProps) -> Html {
     let popup = &props.popup;
     let rows = popup.visible_rows();
     let currency = props.currency.as_deref();
-    let on_filter = props.on_action.reform(|e: Event| {
-        Action::SetFilter(match value_of(&e).as_str() {
-            "pending" => Some(JournalState::Pending),
-            "posting" => Some(JournalState::Posting),
-            "posted" => Some(JournalState::Posted),
-            "failed" => Some(JournalState::Failed),
-            "voided" => Some(JournalState::Voided),
-            _ => None,
-        })
-    });
+    let on_filter = props
+        .on_action
+        .reform(|e: Event| Action::SetFilter(value_of(&e).parse().ok()));
     let on_search = props
         .on_action
         .reform(|e: InputEvent| Action::SetSearch(value_of(&e)));
@@ -190,13 +183,7 @@ fn list(props: &PopupProps) -> Html {
     let failed = popup.failed_keys().len();
     let download = props.on_download.reform(|_: MouseEvent| ());
     let retry = props.on_retry.reform(|_: MouseEvent| ());
-    let filter_value = popup.filter.map_or("", |f| match f {
-        JournalState::Pending => "pending",
-        JournalState::Posting => "posting",
-        JournalState::Posted => "posted",
-        JournalState::Failed => "failed",
-        JournalState::Voided => "voided",
-    });
+    let filter_value = popup.filter.map_or("", JournalState::as_str);
     html! {
         <>
             <div class="toolbar">
@@ -277,6 +264,12 @@ fn row_view(row: &JournalRow, on_action: &Callback<Action>) -> Html {
                 if let Some(v) = &row.voided {
                     <span class="message">{ format!(" by {} on {}: {}", v.by, format::when(v.at), v.reason) }</span>
                 }
+            </>
+        },
+        JournalState::NeedsAttention => html! {
+            <>
+                <span class="tag bad">{ "Needs attention" }</span>
+                <span class="message">{ format!(" {}", row.messages.join(" ")) }</span>
             </>
         },
         JournalState::Pending => html! { <span class="tag">{ "Pending" }</span> },

@@ -189,17 +189,18 @@ read_names!(ConnectionState {
     "connected" => ConnectionState::Connected,
     "reconnect_needed" => ConnectionState::ReconnectNeeded,
 });
-read_names!(ExportStatus {
-    "open" => ExportStatus::Open,
-    "exported" => ExportStatus::Exported,
-});
-read_names!(JournalState {
-    "pending" => JournalState::Pending,
-    "posting" => JournalState::Posting,
-    "posted" => JournalState::Posted,
-    "failed" => JournalState::Failed,
-    "voided" => JournalState::Voided,
-});
+/// Enums with their own name table (`as_str`/`FromStr` in [`crate::api`]).
+macro_rules! read_by_name {
+    ($($t:ty),*) => {
+        $(impl Read for $t {
+            fn read(value: &Json) -> Result<$t, JsonError> {
+                value.str()?.parse().map_err(|_| WRONG)
+            }
+        })*
+    };
+}
+
+read_by_name!(ExportStatus, JournalState);
 read_names!(PostAs {
     "POSTED" => PostAs::Posted,
     "DRAFT" => PostAs::Draft,
@@ -285,6 +286,7 @@ read_struct!(Counts {
     posted: field,
     failed: field,
     voided: field,
+    needs_attention: default,
 });
 read_struct!(ExportSummary {
     number: field,
@@ -293,6 +295,7 @@ read_struct!(ExportSummary {
     created_by: field,
     status: field,
     counts: field,
+    organisation: default,
 });
 read_struct!(Waiting {
     reason: field,
