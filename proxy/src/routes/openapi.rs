@@ -46,6 +46,7 @@ impl Modify for CallerToken {
         super::exports::events,
         super::exports::retry,
         super::exports::void,
+        super::exports::resolve,
         document,
     ),
     modifiers(&CallerToken)

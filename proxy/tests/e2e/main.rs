@@ -450,7 +450,7 @@ async fn assert_in_xero_once(demo: &Demo, number: u64, key: &str, mapped: &BTree
         .sim
         .journals()
         .into_iter()
-        .filter(|j| JournalKey::find_in(&j.narration).is_some_and(|k| k.as_str() == key))
+        .filter(|j| JournalKey::last_in(&j.narration).is_some_and(|k| k.as_str() == key))
         .collect();
     assert_eq!(stored.len(), 1, "journal {key} is in Xero once");
     assert_eq!(stored[0].manual_journal_id, id, "journal {key}");
@@ -552,7 +552,7 @@ async fn assert_each_once_in_xero(demo: &Demo) {
     let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     let stored = demo.sim.journals();
     for journal in &stored {
-        let key = JournalKey::find_in(&journal.narration)
+        let key = JournalKey::last_in(&journal.narration)
             .unwrap_or_else(|| panic!("no key in {:?}", journal.narration));
         *keys.entry(key.as_str().to_owned()).or_default() += 1;
     }
