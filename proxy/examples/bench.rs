@@ -173,6 +173,7 @@ async fn proxy(args: ProxyArgs) {
         },
         dist_dir: dist.path().to_path_buf(),
         body_limit: 64 * 1024 * 1024,
+        idempotency_key_life: None,
         demo: false,
     };
     let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));

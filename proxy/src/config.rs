@@ -26,6 +26,10 @@ pub const DEFAULT_SCOPES: &str =
 /// The largest request body accepted by default (bytes).
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The longest an operator may trust Xero to remember an Idempotency-Key (Xero keeps one about
+/// 6 minutes, XERO.md; a call sent again after Xero forgot its key would be saved twice).
+pub const MAX_KEY_LIFE_SECS: u64 = 350;
+
 /// The proxy's settings as given: environment variables or flags.
 #[derive(Clone, Parser)] // No Debug: it holds secrets as plain text.
 #[command(
@@ -120,6 +124,11 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger is 413).
     #[arg(long, env = "SRM_XERO_BODY_LIMIT", value_name = "BYTES")]
     pub body_limit: Option<String>,
+    /// Seconds after its first send that a call whose answer was lost is sent again under the
+    /// same Idempotency-Key (Xero keeps a key about 6 minutes); after that its journals are
+    /// looked up in Xero instead [default: 300; at most 350].
+    #[arg(long, env = "SRM_XERO_IDEMPOTENCY_KEY_LIFE", value_name = "SECONDS")]
+    pub idempotency_key_life: Option<String>,
     /// Demo mode: secrets not given are generated for this run, and a mock SRM Daily Close page
     /// with a demo admin's caller token is served at /. Never use it for a real tenant.
     #[arg(long, env = "SRM_XERO_DEMO", value_name = "BOOL", num_args = 0..=1,
@@ -201,6 +210,9 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Largest request body, bytes.
     pub body_limit: usize,
+    /// How long a call's Idempotency-Key is trusted to live at Xero (`None`: the worker's
+    /// default, 5 minutes).
+    pub idempotency_key_life: Option<std::time::Duration>,
     /// Demo mode: serves the mock SRM page at `/`.
     pub demo: bool,
 }
@@ -346,6 +358,26 @@ impl Config {
                     )
                 })?,
         };
+        let idempotency_key_life = args
+            .idempotency_key_life
+            .as_deref()
+            .map(|text| {
+                text.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_KEY_LIFE_SECS).contains(n))
+                    .map(std::time::Duration::from_secs)
+                    .ok_or_else(|| {
+                        error(
+                            "SRM_XERO_IDEMPOTENCY_KEY_LIFE",
+                            format!(
+                                "{text:?} is not a number of seconds from 1 to {MAX_KEY_LIFE_SECS} \
+                                 (Xero keeps a key about 6 minutes)"
+                            ),
+                        )
+                    })
+            })
+            .transpose()?;
         Ok(Config {
             bind,
             data_dir: args.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
@@ -363,6 +395,7 @@ impl Config {
             },
             dist_dir: args.dist_dir,
             body_limit,
+            idempotency_key_life,
             demo,
         })
     }
@@ -455,6 +488,21 @@ mod tests {
                 .to_string()
                 .starts_with("SRM_XERO_ALLOWED_ORIGINS: ")
         );
+    }
+
+    #[test]
+    fn the_key_life_stays_under_the_minutes_xero_keeps_a_key() {
+        assert_eq!(args(&GOOD).unwrap().idempotency_key_life, None);
+        let mut list = GOOD.to_vec();
+        list.extend(["--idempotency-key-life", "250"]);
+        assert_eq!(
+            args(&list).unwrap().idempotency_key_life,
+            Some(std::time::Duration::from_secs(250))
+        );
+        let mut bad = GOOD.to_vec();
+        bad.extend(["--idempotency-key-life", "360"]);
+        let line = args(&bad).unwrap_err().to_string();
+        assert!(line.starts_with("SRM_XERO_IDEMPOTENCY_KEY_LIFE: \"360\" is not"), "{line}");
     }
 
     #[test]

@@ -71,19 +71,17 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Records that the call goes out now — committed before the bytes leave — and answers it as
-/// it now stands.
-pub fn sending(conn: &Connection, id: i64, at: DateTime<Utc>) -> rusqlite::Result<Call> {
+/// Records that `call` goes out now — committed before the bytes leave — and notes it in `call`.
+pub fn sending(conn: &Connection, call: &mut Call, at: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE calls SET attempts = attempts + 1, last_sent_at = ?2,
            first_sent_at = COALESCE(first_sent_at, ?2) WHERE id = ?1",
-        params![id, at],
+        params![call.id, at],
     )?;
-    conn.query_row(
-        &format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = ?1"),
-        [id],
-        call_of,
-    )
+    call.attempts += 1;
+    call.last_sent_at = Some(at);
+    call.first_sent_at.get_or_insert(at);
+    Ok(())
 }
 
 /// Records that Xero's answer to the call was read.

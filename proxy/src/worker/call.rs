@@ -177,7 +177,7 @@ async fn read_answer(
 
 /// Sends the call until Xero answers it or its key is gone.
 async fn deliver(ctx: &Ctx, call: &mut Call, slot_taken: bool) -> Delivered {
-    let Some(body) = call.body.clone() else {
+    let Some(body) = call.body.take() else {
         return Delivered::Unknown("the call's stored request is gone".to_owned());
     };
     let mut slot_taken = slot_taken;
@@ -211,8 +211,8 @@ async fn deliver(ctx: &Ctx, call: &mut Call, slot_taken: bool) -> Delivered {
             continue;
         }
         let now = ctx.state.now();
-        match ctx.state.db().with(|c| calls::sending(c, call.id, now)) {
-            Ok(updated) => *call = updated,
+        match ctx.state.db().with(|c| calls::sending(c, call, now)) {
+            Ok(()) => {}
             Err(e) => {
                 // Not recorded, not sent: try again shortly.
                 tracing::error!(error = %e, key = %call.key, "cannot record a send");

@@ -122,6 +122,7 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
         },
         dist_dir: dist.to_path_buf(),
         body_limit: BODY_LIMIT,
+        idempotency_key_life: None,
         demo: false,
     }
 }
