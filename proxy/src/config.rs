@@ -502,7 +502,10 @@ mod tests {
         let mut bad = GOOD.to_vec();
         bad.extend(["--idempotency-key-life", "360"]);
         let line = args(&bad).unwrap_err().to_string();
-        assert!(line.starts_with("SRM_XERO_IDEMPOTENCY_KEY_LIFE: \"360\" is not"), "{line}");
+        assert!(
+            line.starts_with("SRM_XERO_IDEMPOTENCY_KEY_LIFE: \"360\" is not"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use srm_xero_shared::api::{ExportStatus, JournalState};
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{ElementOrder, Fault, FaultKind, NarrationEcho, Settings, Simulator};
 
-const KEY_DIVISIONS: [&str; 3] = ["Turkey Creek", "Whiskey Bay", "key accounts"];
+const KEY_DIVISIONS: [&str; 3] = ["Whiskey Bay", "key accounts", "Hockey"];
 
 /// The simulator answering with each narration followed by extra text, elements in `order`.
 fn echoing(order: ElementOrder) -> Simulator {

@@ -15,7 +15,8 @@ use srm_xero_tests::sim::{Fault, FaultKind, StoredJournal};
 
 use super::TestApp;
 
-pub const DIVISIONS: [&str; 3] = ["Vancouver", "Calgary", "Edmonton"];
+/// The demo organisation's division options; "Turkey Creek" says `key ` before each journal's own key.
+pub const DIVISIONS: [&str; 3] = ["Vancouver", "Calgary", "Turkey Creek"];
 
 pub fn first_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2019, 7, 20).unwrap()
