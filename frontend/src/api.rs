@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSearch,
     ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
-    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, RetryRequest, VoidRequest,
+    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 use srm_xero_shared::feed::{FeedCollector, parse_page};
 use srm_xero_shared::json::{self, Json, JsonError, Read, Write};
@@ -251,6 +252,10 @@ pub trait Backend {
     fn void(&self, _number: u64, _key: JournalKey, _request: VoidRequest) -> Fut<()> {
         unavailable()
     }
+    /// `POST /api/exports/{n}/journals/{key}/resolve`.
+    fn resolve(&self, _number: u64, _key: JournalKey, _request: ResolveRequest) -> Fut<()> {
+        unavailable()
+    }
     /// The G/L feed from a date, every page.
     fn feed(&self, _from: NaiveDate, _on_page: OnPage) -> Fut<FeedRead> {
         unavailable()
@@ -478,6 +483,10 @@ impl Backend for HttpBackend {
     }
     fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<()> {
         let path = format!("{}/void", key_path(number, &key));
+        self.send_json("POST", &path, &request)
+    }
+    fn resolve(&self, number: u64, key: JournalKey, request: ResolveRequest) -> Fut<()> {
+        let path = format!("{}/resolve", key_path(number, &key));
         self.send_json("POST", &path, &request)
     }
     fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {

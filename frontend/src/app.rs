@@ -3,16 +3,16 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use srm_xero_shared::MappingSettings;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ExportSearch, ExportedLookup, MappingChange, NewExport,
-    VoidRequest,
+    ResolveRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use srm_xero_shared::xero::dates::parse_iso_date;
+use srm_xero_shared::{JournalKey, MappingSettings};
 use yew::prelude::*;
 
-use crate::api::{Backend, BackendRef, Failure, FailureKind, HttpBackend};
+use crate::api::{Backend, BackendRef, Failure, FailureKind, Fut, HttpBackend};
 use crate::components::connection::ConnectionPanel;
 use crate::components::lookup::LookupDialog;
 use crate::components::mapping::MappingScreen;
@@ -20,7 +20,7 @@ use crate::components::popup::ExportPopup;
 use crate::components::preview::{Controls, Preview};
 use crate::components::{Notice, Shared};
 use crate::format;
-use crate::state::{Action, Area, Feed, FeedOrigin, FeedState, LiveMode, Screen, State};
+use crate::state::{Action, Area, Feed, FeedOrigin, FeedState, LiveMode, Popup, Screen, State};
 use crate::{STYLE, TITLE, browser};
 
 /// The element's attributes, and (for tests) a backend to use instead of HTTP.
@@ -437,29 +437,26 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let on_retry = retry_callback(&state, &backend, &dispatch);
-    let on_void = {
-        let (state, backend, dispatch) = (state.clone(), Rc::clone(&backend), dispatch.clone());
-        Callback::from(move |()| {
-            let Some(popup) = &state.popup else { return };
-            let Some(draft) = popup.void.clone().filter(|d| d.confirming) else {
-                return;
-            };
-            dispatch.dispatch(Action::SetBusy(true));
-            let key = draft.key.clone();
-            let request = VoidRequest {
-                reason: draft.reason.trim().to_owned(),
-            };
-            spawn(
-                backend.void(popup.number(), draft.key, request),
-                &dispatch,
-                Area::Export,
-                move |(), d| {
-                    d.dispatch(Action::SetBusy(false));
-                    d.dispatch(Action::SelectJournal(key));
-                },
-            );
-        })
-    };
+    let on_void = journal_change(&state, &backend, &dispatch, |popup, backend| {
+        let draft = popup.void.clone().filter(|d| d.confirming)?;
+        let request = VoidRequest {
+            reason: draft.reason.trim().to_owned(),
+        };
+        Some((
+            draft.key.clone(),
+            backend.void(popup.number(), draft.key, request),
+        ))
+    });
+    let on_resolve = journal_change(&state, &backend, &dispatch, |popup, backend| {
+        let draft = popup.resolve.clone()?;
+        let request = ResolveRequest {
+            manual_journal_id: draft.manual_journal_id.trim().to_owned(),
+        };
+        Some((
+            draft.key.clone(),
+            backend.resolve(popup.number(), draft.key, request),
+        ))
+    });
 
     let currency = state.currency().map(|c| AttrValue::from(c.to_owned()));
     let reference = state.reference.clone().map(Shared);
@@ -499,7 +496,8 @@ pub fn App(props: &AppProps) -> Html {
     let popup = state.popup.as_ref().map(|popup| html! {
         <ExportPopup popup={popup.clone()} currency={currency.clone()} reference={reference.clone()}
             can_void={true} now={format::now_millis()} notice={notice(Area::Export)}
-            on_action={act.clone()} on_download={on_download} on_retry={on_retry} on_void={on_void} />
+            on_action={act.clone()} on_download={on_download} on_retry={on_retry} on_void={on_void}
+            on_resolve={on_resolve} />
     });
     let lookup = state.lookup.as_ref().map(|lookup| html! {
         <LookupDialog lookup={lookup.clone()} notice={notice(Area::Lookup)}
@@ -662,6 +660,27 @@ fn reload_exported(backend: &Rc<dyn Backend>, dispatch: &Dispatch, posting_ids: 
 }
 
 /// Retry: read the failed journals' postings, re-plan them with today's mapping, send them.
+/// Sends a change to one journal of the open export — `send` makes it from the popup, or says
+/// there is none — then reads the journal again.
+fn journal_change(
+    state: &UseReducerHandle<State>,
+    backend: &Rc<dyn Backend>,
+    dispatch: &Dispatch,
+    send: impl Fn(&Popup, &Rc<dyn Backend>) -> Option<(JournalKey, Fut<()>)> + 'static,
+) -> Callback<()> {
+    let (state, backend, dispatch) = (state.clone(), Rc::clone(backend), dispatch.clone());
+    Callback::from(move |()| {
+        let Some((key, change)) = state.popup.as_ref().and_then(|p| send(p, &backend)) else {
+            return;
+        };
+        dispatch.dispatch(Action::SetBusy(true));
+        spawn(change, &dispatch, Area::Export, move |(), d| {
+            d.dispatch(Action::SetBusy(false));
+            d.dispatch(Action::SelectJournal(key));
+        });
+    })
+}
+
 fn retry_callback(
     state: &UseReducerHandle<State>,
     backend: &Rc<dyn Backend>,

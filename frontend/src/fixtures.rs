@@ -118,10 +118,10 @@ fn row(n: u8, state: JournalState, total: i64) -> JournalRow {
         xero_id: (state == JournalState::Posted).then(|| format!("mj-{n}")),
         xero_url: (state == JournalState::Posted)
             .then(|| format!("https://go.xero.com/Journal/View.aspx?invoiceID=mj-{n}")),
-        messages: if state == JournalState::Failed {
-            vec!["Account code '4100' has been archived.".into()]
-        } else {
-            Vec::new()
+        messages: match state {
+            JournalState::Failed => vec!["Account code '4100' has been archived.".into()],
+            JournalState::NeedsAttention => vec![NEEDS_ATTENTION.into()],
+            _ => Vec::new(),
         },
         voided: (state == JournalState::Voided).then(|| VoidInfo {
             by: "Dana".into(),
@@ -129,6 +129,25 @@ fn row(n: u8, state: JournalState, total: i64) -> JournalRow {
             reason: "Keyed into Xero by hand".into(),
         }),
     }
+}
+
+/// The message of a journal that needs attention, as the proxy words it.
+pub const NEEDS_ATTENTION: &str = "Xero gave no clear answer for this journal under 3 Idempotency-Keys, and it was not found in Xero afterwards. Check Xero's manual journals for the narration ending with its key: if it is there, mark this journal posted with its ManualJournalID; if it is not, void it here.";
+
+/// Export 13: one posted, one that needs attention.
+pub fn export_needing_attention() -> ExportDetail {
+    let mut detail = export_detail();
+    detail.summary.number = 13;
+    detail.journals = vec![
+        row(1, JournalState::Posted, 125_000),
+        row(6, JournalState::NeedsAttention, 30_000),
+    ];
+    detail.summary.counts = Counts {
+        posted: 1,
+        needs_attention: 1,
+        ..Counts::default()
+    };
+    detail
 }
 
 /// Export 12: two posted, one failed, one pending, one voided.

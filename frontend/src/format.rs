@@ -314,6 +314,12 @@ mod tests {
             lines[3]
         );
         assert!(lines[5].ends_with("Voided,,,,Dana,Keyed into Xero by hand"));
+        let attention = results_csv(&fixtures::export_needing_attention());
+        let row = attention.split("\r\n").nth(2).unwrap();
+        assert!(
+            row.contains(",300.00,2,Needs attention,,,\"Xero gave no clear answer"),
+            "{row}"
+        );
         let mut out = String::new();
         csv_field(&mut out, "a, \"b\"");
         assert_eq!(out, "\"a, \"\"b\"\"\"");

@@ -276,7 +276,8 @@ mod tests {
     #[test]
     fn every_request_is_written_as_serde_writes_it() {
         use srm_xero_shared::api::{
-            ChooseOrganisation, ExportedLookup, MappingChange, NewExport, RetryRequest, VoidRequest,
+            ChooseOrganisation, ExportedLookup, MappingChange, NewExport, ResolveRequest,
+            RetryRequest, VoidRequest,
         };
         use srm_xero_shared::json::{Write, to_string};
         use srm_xero_shared::mapping::{AccountRule, DimensionMap};
@@ -324,6 +325,9 @@ mod tests {
         });
         same(&VoidRequest {
             reason: "duplicate".into(),
+        });
+        same(&ResolveRequest {
+            manual_journal_id: "6f1c2d3e-0000-4000-8000-000000000000".into(),
         });
         same(&ChooseOrganisation {
             tenant_id: "t-1".into(),

@@ -114,6 +114,16 @@ pub struct VoidDraft {
     pub confirming: bool,
 }
 
+/// A journal that needs attention being marked posted: the ManualJournalID someone found in
+/// Xero (the proxy checks it there before it takes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveDraft {
+    /// The journal.
+    pub key: JournalKey,
+    /// The id as typed.
+    pub manual_journal_id: String,
+}
+
 /// The Export Journals popup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Popup {
@@ -135,7 +145,9 @@ pub struct Popup {
     pub selected: Option<(JournalKey, Option<JournalDetail>)>,
     /// A void being prepared.
     pub void: Option<VoidDraft>,
-    /// A retry or void is being sent.
+    /// A journal that needs attention being marked posted.
+    pub resolve: Option<ResolveDraft>,
+    /// A retry, void or resolve is being sent.
     pub busy: bool,
     /// Events or polling.
     pub live: LiveMode,
@@ -153,6 +165,7 @@ impl Popup {
             search: String::new(),
             selected: None,
             void: None,
+            resolve: None,
             busy: false,
             live: LiveMode::Events,
         }
@@ -418,6 +431,12 @@ pub enum Action {
     ConfirmVoid,
     /// Give up voiding.
     CancelVoid,
+    /// Start marking a journal that needs attention posted.
+    StartResolve(JournalKey),
+    /// The ManualJournalID as typed.
+    SetResolveId(String),
+    /// Give up marking it posted.
+    CancelResolve,
     /// A retry or void is being sent (`true`) or was answered (`false`).
     SetBusy(bool),
     /// Open the lookup of past exports.
@@ -632,6 +651,7 @@ impl State {
                 if let Some(popup) = self.popup_mut() {
                     popup.selected = Some((key, None));
                     popup.void = None;
+                    popup.resolve = None;
                 }
             }
             Action::JournalLoaded(detail) => {
@@ -646,15 +666,36 @@ impl State {
                 if let Some(popup) = self.popup_mut() {
                     popup.selected = None;
                     popup.void = None;
+                    popup.resolve = None;
                 }
             }
             Action::StartVoid(key) => {
                 if let Some(popup) = self.popup_mut() {
+                    popup.resolve = None;
                     popup.void = Some(VoidDraft {
                         key,
                         reason: String::new(),
                         confirming: false,
                     });
+                }
+            }
+            Action::StartResolve(key) => {
+                if let Some(popup) = self.popup_mut() {
+                    popup.void = None;
+                    popup.resolve = Some(ResolveDraft {
+                        key,
+                        manual_journal_id: String::new(),
+                    });
+                }
+            }
+            Action::SetResolveId(id) => {
+                if let Some(draft) = self.popup_mut().and_then(|p| p.resolve.as_mut()) {
+                    draft.manual_journal_id = id;
+                }
+            }
+            Action::CancelResolve => {
+                if let Some(popup) = self.popup_mut() {
+                    popup.resolve = None;
                 }
             }
             Action::SetVoidReason(reason) => {
@@ -680,6 +721,7 @@ impl State {
                     popup.busy = busy;
                     if !busy {
                         popup.void = None;
+                        popup.resolve = None;
                         popup.rows_stale = true;
                         // The retry or void changed the export: progress from before it (kept
                         // once the export settled and its events stopped) would hide that, so the

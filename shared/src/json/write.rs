@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::api::{
-    ChooseOrganisation, ExportedLookup, MappingChange, NewExport, RetryRequest, VoidRequest,
+    ChooseOrganisation, ExportedLookup, MappingChange, NewExport, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 use crate::feed::Posting;
 use crate::mapping::{
@@ -309,6 +310,14 @@ impl Write for RetryRequest {
 impl Write for VoidRequest {
     fn write(&self, out: &mut String) {
         Object::new(out).field("reason", &self.reason).end();
+    }
+}
+
+impl Write for ResolveRequest {
+    fn write(&self, out: &mut String) {
+        Object::new(out)
+            .field("manual_journal_id", &self.manual_journal_id)
+            .end();
     }
 }
 
