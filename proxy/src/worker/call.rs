@@ -124,13 +124,13 @@ async fn read_answer(
         ctx.pacer().day_remaining(left);
     }
     let answered = || {
+        ctx.hub().set_waiting(None);
         let now = ctx.state.now();
         if let Err(e) = ctx.state.db().with(|c| calls::answered(c, call.id, now)) {
             tracing::error!(error = %e, key = %call.key, "cannot record an answer");
         }
     };
     if status.is_success() {
-        ctx.hub().set_waiting(None);
         answered();
         return Step::Done(Delivered::Answer(bytes));
     }
