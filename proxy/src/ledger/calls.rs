@@ -84,6 +84,22 @@ pub fn sending(conn: &Connection, call: &mut Call, at: DateTime<Utc>) -> rusqlit
     Ok(())
 }
 
+/// Takes back the record of `call`'s only send: Xero turned it away at the door (a 429, a
+/// refused token) before its key was seen, so the key's life has not started.
+pub fn turned_away(conn: &Connection, call: &mut Call) -> rusqlite::Result<()> {
+    if call.attempts != 1 {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE calls SET attempts = 0, first_sent_at = NULL, last_sent_at = NULL WHERE id = ?1",
+        [call.id],
+    )?;
+    call.attempts = 0;
+    call.first_sent_at = None;
+    call.last_sent_at = None;
+    Ok(())
+}
+
 /// Records that Xero's answer to the call was read.
 pub fn answered(conn: &Connection, id: i64, at: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute(

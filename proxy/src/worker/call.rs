@@ -100,7 +100,8 @@ pub(crate) async fn run(ctx: &Ctx, work: Work, slot_taken: bool) {
 enum Step {
     /// Settled.
     Done(Delivered),
-    /// Send again now (a 429's wait or a token refresh came first).
+    /// Turned away before Xero looked at the call (a 429, a refused token): send it again once
+    /// the wait or the refresh is over.
     Again,
     /// No clear answer: send again after a backoff (why, in words).
     Unclear(String),
@@ -226,7 +227,13 @@ async fn deliver(ctx: &Ctx, call: &mut Call, slot_taken: bool) -> Delivered {
                 match read_answer(ctx, call, &access, &mut refreshed, status, &headers, bytes).await
                 {
                     Step::Done(delivered) => return delivered,
-                    Step::Again => continue,
+                    Step::Again => {
+                        // Turned away before Xero saw the key: its life has not started.
+                        if let Err(e) = ctx.state.db().with(|c| calls::turned_away(c, call)) {
+                            tracing::error!(error = %e, key = %call.key, "cannot record a send");
+                        }
+                        continue;
+                    }
                     Step::Unclear(problem) => problem,
                 }
             }
