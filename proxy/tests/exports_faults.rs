@@ -185,20 +185,23 @@ async fn retry_and_void(
     assert_eq!(again.len(), 5);
 }
 
+/// The next `count` PUTs answer 429 with `Retry-After: retry_after`.
+fn too_many(count: u32, retry_after: u64) -> Fault {
+    Fault::next(
+        count,
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(retry_after),
+        },
+    )
+    .only("PUT")
+}
+
 #[tokio::test]
 async fn a_429_storm_waits_for_retry_after_says_so_and_posts_once() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(
-        Fault::next(
-            4,
-            FaultKind::Status {
-                status: 429,
-                retry_after: Some(30),
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(too_many(4, 30));
     let postings = gl("GL-", 60);
     let (number, journals) = export_all(&app, &postings).await;
     // The clock is frozen: the export waits, and says why.
@@ -227,16 +230,7 @@ async fn a_call_turned_away_for_longer_than_a_key_lives_still_goes_under_its_key
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
     // Xero's day limit: ten minutes to wait, twice the key's life. Xero never saw the key.
-    app.sim.inject(
-        Fault::next(
-            1,
-            FaultKind::Status {
-                status: 429,
-                retry_after: Some(600),
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(too_many(1, 600));
     let postings = gl("GL-", 5);
     let (number, journals) = export_all(&app, &postings).await;
     let done =
