@@ -121,7 +121,7 @@ pub fn App(props: &AppProps) -> Html {
             now={format::now_millis()} notice={notice(Area::Export)}
             on_action={act.reform(Action::Popup)} on_dismiss={dismiss(Area::Export)}
             on_download={ask.reform(|()| Intent::Download)} on_retry={ask.reform(|()| Intent::Retry)}
-            on_void={ask.reform(|()| Intent::Void)} />
+            on_void={ask.reform(|()| Intent::Void)} on_resolve={ask.reform(|()| Intent::Resolve)} />
     });
     let lookup = state.lookup.as_ref().map(|lookup| {
         html! {

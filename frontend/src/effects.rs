@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
-    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, VoidRequest,
+    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, ResolveRequest,
+    VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
@@ -347,6 +348,20 @@ impl Effects {
         let call = self
             .backend
             .void(number, key.clone(), VoidRequest { reason });
+        self.spawn(call, Area::Export, move |detail, e| {
+            e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
+            e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
+            e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
+        });
+    }
+
+    /// Marks a journal that needs attention posted with the ManualJournalID found in Xero (the
+    /// proxy checks it there), then shows it as the proxy now has it.
+    pub fn resolve(&self, number: u64, key: JournalKey, manual_journal_id: String) {
+        self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
+        let call = self
+            .backend
+            .resolve(number, key.clone(), ResolveRequest { manual_journal_id });
         self.spawn(call, Area::Export, move |detail, e| {
             e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
             e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));

@@ -41,6 +41,7 @@ pub fn state_label(state: JournalState) -> &'static str {
         JournalState::Posted => "Created",
         JournalState::Failed => "Failed",
         JournalState::Voided => "Voided",
+        JournalState::NeedsAttention => "Needs attention",
     }
 }
 
@@ -299,6 +300,12 @@ mod tests {
             lines[3]
         );
         assert!(lines[5].ends_with("Voided,,,,Dana,Keyed into Xero by hand"));
+        let attention = results_csv(&fixtures::export_needing_attention());
+        let row = attention.split("\r\n").nth(2).unwrap();
+        assert!(
+            row.contains(",300.00,2,Needs attention,,,\"Xero gave no clear answer"),
+            "{row}"
+        );
         let mut out = String::new();
         csv_field(&mut out, "a, \"b\"");
         assert_eq!(out, "\"a, \"\"b\"\"\"");

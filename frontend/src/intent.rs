@@ -42,6 +42,8 @@ pub enum Intent {
     Retry,
     /// Send the confirmed void.
     Void,
+    /// Send the ManualJournalID found in Xero for a journal that needs attention.
+    Resolve,
 }
 
 /// What the Export Transaction # field holds.
@@ -148,6 +150,15 @@ pub fn perform(intent: Intent, state: &State, effects: &Effects) {
             {
                 let reason = draft.reason.trim().to_owned();
                 effects.void(popup.number(), draft.key.clone(), reason);
+            }
+        }
+        Intent::Resolve => {
+            if let Some(popup) = &state.popup
+                && let Some(draft) = popup.resolve.as_ref()
+                && !draft.manual_journal_id.trim().is_empty()
+            {
+                let id = draft.manual_journal_id.trim().to_owned();
+                effects.resolve(popup.number(), draft.key.clone(), id);
             }
         }
     }

@@ -20,7 +20,7 @@ use srm_xero_shared::{JournalKey, Plan, PlanRequest, Posting, plan};
 use yew::Reducible;
 
 pub use lookup::{Lookup, LookupAction};
-pub use popup::{LiveMode, Popup, PopupAction, SortKey, VoidDraft};
+pub use popup::{LiveMode, Popup, PopupAction, ResolveDraft, SortKey, VoidDraft};
 
 /// Where a message belongs on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,6 +80,7 @@ button.primary { font-weight: 600; }
 button.close { background: none; border: none; color: var(--muted); font-size: 22px; padding: 0 6px; }
 .progress { display: flex; height: 12px; background: #e9edf0; border-radius: 6px; overflow: hidden; }
 .bar.posted { background: var(--ok); } .bar.failed { background: var(--bad); } .bar.voided { background: var(--muted); }
+.bar.attention { background: #b26a00; } .c-attention { color: #b26a00; font-weight: 600; }
 .counts { margin: 6px 0 0; font-variant-numeric: tabular-nums; }
 .toolbar { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin: 12px 0 6px; }
 .summary-line { color: var(--muted); margin: 4px 0 8px; }
@@ -90,7 +91,7 @@ tr.state-voided .message { color: var(--muted); }
 .lookup tr.active, .lookup tr[aria-selected=true] { background: #e3eef7; }
 .lookup tbody tr { cursor: pointer; }
 .history { padding-left: 20px; margin: 0; }
-.void { margin-top: 16px; display: flex; gap: 10px; align-items: flex-end; flex-wrap: wrap; }
+.void, .resolve { margin-top: 16px; display: flex; gap: 10px; align-items: flex-end; flex-wrap: wrap; }
 .inline-error { color: var(--bad); font-size: 13px; }
 ul.inline-error { margin: 8px 0; padding-left: 20px; }
 .hints { display: flex; gap: 10px; flex-wrap: wrap; font-size: 13px; }

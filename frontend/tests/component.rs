@@ -14,7 +14,7 @@ use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ConnectionStatus, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
     ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry,
-    NewExport, Progress, ReferenceSnapshot, StreamTicket,
+    NewExport, Progress, ReferenceSnapshot, ResolveRequest, StreamTicket,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -40,6 +40,8 @@ struct Fake {
     /// What the lookup asked `GET /api/exports`, beyond the latest exports.
     asked: RefCell<Vec<ExportSearch>>,
     history: RefCell<Vec<MappingHistoryEntry>>,
+    /// Journals marked posted with the id found in Xero.
+    resolved: RefCell<Vec<(u64, JournalKey, ResolveRequest)>>,
     /// The proxy refuses the caller token (401).
     token_refused: bool,
     /// The proxy issues stream tickets (a newer proxy); each stream brings one event, then ends.
@@ -57,6 +59,9 @@ fn ready<T: 'static>(value: T) -> Fut<T> {
 }
 
 fn detail_numbered(number: u64) -> ExportDetail {
+    if number == 13 {
+        return fixtures::export_needing_attention();
+    }
     let mut detail = fixtures::export_detail();
     detail.summary.number = number;
     detail
@@ -152,9 +157,16 @@ impl Backend for Fake {
             .find(|r| r.key == key)
         {
             detail.row.state = row.state;
+            detail.row.messages = row.messages;
         }
         detail.row.key = key;
         ready(detail)
+    }
+    fn resolve(&self, number: u64, key: JournalKey, request: ResolveRequest) -> Fut<JournalDetail> {
+        self.resolved
+            .borrow_mut()
+            .push((number, key.clone(), request));
+        self.journal(number, key)
     }
     fn stream_ticket(&self) -> Fut<StreamTicket> {
         if !self.streams {
@@ -1189,4 +1201,63 @@ async fn without_stream_tickets_the_popup_polls_progress() {
     );
     press(&get(&host, "[role='dialog']"), "Escape").await;
     assert!(find(&host, "[role='dialog']").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_journal_that_needs_attention_says_what_to_do_and_is_marked_posted_with_the_id_found() {
+    let fake = Rc::new(Fake::default());
+    let host = mounted(Rc::clone(&fake), ADMIN_TOKEN).await;
+    open_export(&host, "13").await;
+    let counts = text(&get(&host, "[data-testid='counts']"));
+    assert!(counts.contains("1 need attention"), "{counts}");
+    let block = text(&get(&host, ".progress-block"));
+    assert!(
+        block.contains("1 need attention — Xero never confirmed them"),
+        "{block}"
+    );
+    let rows = all(&host, "table.export-list tbody tr");
+    let row = rows[1].clone();
+    assert!(
+        row.class_name().contains("state-needs-attention"),
+        "{}",
+        row.class_name()
+    );
+    assert!(
+        text(&row).contains("Needs attention") && text(&row).contains("mark this journal posted")
+    );
+    choose(&get(&host, "select[name='filter']"), "needs_attention").await;
+    assert_eq!(all(&host, "table.export-list tbody tr").len(), 1);
+
+    click(&all(&host, "table.export-list tbody tr")[0]).await;
+    wait_for("the journal's detail", || {
+        find(&host, "button[name='resolve']").is_some()
+    })
+    .await;
+    let detail = text(&get(&host, ".journal-detail"));
+    assert!(detail.contains(fixtures::NEEDS_ATTENTION), "{detail}");
+    assert!(
+        find(&host, "button[name='void']").is_some(),
+        "it can be voided too"
+    );
+    click(&button(&host, "resolve")).await;
+    let confirm = button(&host, "resolve-confirm");
+    assert!(confirm.has_attribute("disabled"), "no id yet");
+    type_into(
+        &input(&host, "resolve-id"),
+        "  6f1c2d3e-0000-4000-8000-000000000000 ",
+    )
+    .await;
+    click(&button(&host, "resolve-confirm")).await;
+    wait_for("the id sent to the proxy", || {
+        !fake.resolved.borrow().is_empty()
+    })
+    .await;
+    let sent = fake.resolved.borrow();
+    let key = fixtures::export_needing_attention().journals[1].key.clone();
+    assert_eq!(sent[0].0, 13);
+    assert_eq!(sent[0].1, key);
+    assert_eq!(
+        sent[0].2.manual_journal_id,
+        "6f1c2d3e-0000-4000-8000-000000000000"
+    );
 }

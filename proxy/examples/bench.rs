@@ -8,6 +8,13 @@
 //!   the proxy's pacer) by ten. P concurrent pollers read `GET /api/exports/{n}/progress` while
 //!   it runs. Checks every journal is in the simulator exactly once, counts the 429s Xero sent by
 //!   their problem, and reads the proxy process's peak RSS (`VmHWM` in `/proc/<pid>/status`).
+//! - `bench recovery --journals N [--drop-every K]`: the same set-up with the default worker; the
+//!   first three calls are held inside Xero, the proxy's process is killed (SIGKILL) with them in
+//!   flight, Xero finishes them for nobody, and a new proxy process starts on the same database.
+//!   Measures the time from that start until the export is settled and the Xero calls it took —
+//!   those carrying the three in-flight calls' keys, the look-ups, all of them — and checks every
+//!   journal is in Xero exactly once. `--drop-every K`: Xero also closes the connection of every
+//!   Kth call at once and saves it 3 s later.
 //! - `bench proxy …`: only the proxy (its library, `serve_on`), as `bench export` starts it;
 //!   stops when its standard input closes. `BENCH_WRAP=heaptrack` runs it under a profiler.
 //! - `bench render --dist DIR`: the component's release bundle served by the proxy, opened in
@@ -31,7 +38,9 @@ use srm_xero_proxy::Options;
 use srm_xero_proxy::config::{self, Config, DEFAULT_SCOPES, TokenKey, TokenRules, XeroSettings};
 use srm_xero_proxy::worker::WorkerSettings;
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
-use srm_xero_tests::sim::{AppRegistration, Limits, SimClock, SimHandle, Simulator};
+use srm_xero_tests::sim::{
+    AppRegistration, Fault, FaultKind, Limits, SimClock, SimHandle, Simulator,
+};
 
 /// The tests' start time: the demo organisation's lock date (relative to it) is before the G/L.
 const BENCH_START: &str = "2019-08-20T09:00:00Z";
@@ -42,6 +51,8 @@ struct ExportArgs {
     batch: usize,
     quick: bool,
     pollers: usize,
+    /// `recovery`: Xero drops every Kth call's connection (and saves it later).
+    drop_every: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +60,7 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let result = match args.first().map(String::as_str) {
         Some("export") => parse_export(&args[1..]).map(|a| runtime.block_on(export(&a))),
+        Some("recovery") => parse_export(&args[1..]).map(|a| runtime.block_on(recovery(&a))),
         Some("proxy") => ProxyArgs::parse(&args[1..]).map(|a| runtime.block_on(proxy(a))),
         Some("render") => match args.get(1..3) {
             Some([flag, dir]) if flag == "--dist" => {
@@ -57,7 +69,7 @@ fn main() -> std::process::ExitCode {
             }
             _ => Err("usage: bench render --dist DIR".to_owned()),
         },
-        _ => Err("usage: bench export|proxy|render …".to_owned()),
+        _ => Err("usage: bench export|recovery|proxy|render …".to_owned()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -74,6 +86,7 @@ fn parse_export(args: &[String]) -> Result<ExportArgs, String> {
         batch: 50,
         quick: false,
         pollers: 50,
+        drop_every: 0,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -89,6 +102,7 @@ fn parse_export(args: &[String]) -> Result<ExportArgs, String> {
             "--journals" => out.journals = value,
             "--batch" => out.batch = value,
             "--pollers" => out.pollers = value,
+            "--drop-every" => out.drop_every = value,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -175,6 +189,7 @@ async fn proxy(args: ProxyArgs) {
         body_limit: 64 * 1024 * 1024,
         tokens: TokenRules::default(),
         limits: config::Limits::default(),
+        idempotency_key_life: None,
         demo: false,
     };
     let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));
@@ -274,6 +289,28 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The simulator at `limits` and the proxy in its own process with `worker`, connected.
+async fn connected(limits: Limits, worker: WorkerSettings) -> (TestApp, Child) {
+    // A free port for the proxy, known before the simulator registers its redirect URI.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let (sim, offset) = simulator(limits, &addr).await;
+    let data = tempfile::tempdir().unwrap();
+    let (proxy, url) = spawn_proxy(&sim, addr, data.path(), offset, worker);
+    let app = TestApp {
+        worker,
+        app: None,
+        remote: Some(url),
+        sim,
+        data,
+        dist: tempfile::tempdir().unwrap(),
+        http: client(),
+    };
+    app.connect_to(ACME_TENANT_ID).await;
+    (app, proxy)
+}
+
 /// The proxy in this process, with a body limit for a big G/L (for `render`).
 async fn spawn_here(dist: &Path) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -310,24 +347,9 @@ async fn export(args: &ExportArgs) {
         ..Limits::default()
     };
     let worker = worker(args.quick, args.batch);
-    // A free port for the proxy, known before the simulator registers its redirect URI.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap();
-    let (sim, offset) = simulator(limits, &addr).await;
-    let data = tempfile::tempdir().unwrap();
-    let (mut proxy, url) = spawn_proxy(&sim, addr, data.path(), offset, worker);
+    let (app, mut proxy) = connected(limits, worker).await;
     let pid = proxy.id();
-    let app = Arc::new(TestApp {
-        worker,
-        app: None,
-        remote: Some(url),
-        sim,
-        data,
-        dist: tempfile::tempdir().unwrap(),
-        http: client(),
-    });
-    app.connect_to(ACME_TENANT_ID).await;
+    let app = Arc::new(app);
     let postings = common::exports::gl("GL-", args.journals);
     let rss_before = status_kb(pid, "VmRSS");
 
@@ -448,6 +470,115 @@ async fn export(args: &ExportArgs) {
         rss_before.unwrap_or(0),
         hwm_accept.unwrap_or(0),
         hwm.unwrap_or(0),
+    );
+}
+
+/// Kills the proxy with three calls in flight, starts it again, and measures the recovery.
+#[allow(clippy::too_many_lines)] // One measurement, read top to bottom.
+async fn recovery(args: &ExportArgs) {
+    let worker = WorkerSettings::default();
+    let (mut app, mut proxy) = connected(Limits::default(), worker).await;
+    app.sim.inject(Fault::next(3, FaultKind::Hold).only("PUT"));
+    if args.drop_every > 0 {
+        app.sim.inject(
+            Fault::every(
+                u32::try_from(args.drop_every).unwrap_or(u32::MAX),
+                FaultKind::DropThenSave { after_ms: 3_000 },
+            )
+            .only("PUT"),
+        );
+    }
+    let postings = common::exports::gl("GL-", args.journals);
+    let (number, journals) = export_all(&app, &postings).await;
+    drop(postings);
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 3)
+        .await;
+    let in_flight_keys: Vec<String> = puts(&app)
+        .iter()
+        .filter_map(|c| c.header("idempotency-key").map(str::to_owned))
+        .collect();
+    // SIGKILL: no shutdown, three calls in flight.
+    proxy.kill().expect("the proxy can be killed");
+    let _ = proxy.wait();
+    // Xero finishes the three calls for nobody.
+    app.sim.release_held();
+    app.sim
+        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 0)
+        .await;
+    let calls_before = app.sim.calls().len();
+    let puts_before = puts(&app).len();
+
+    let restarted = Instant::now();
+    let addr = app.url("").trim_start_matches("http://").parse().unwrap();
+    let offset = app.sim.clock().now() - chrono::Utc::now();
+    let (mut proxy, url) = spawn_proxy(&app.sim, addr, app.data.path(), offset, worker);
+    app.remote = Some(url);
+    let deadline = Instant::now() + Duration::from_mins(10);
+    let settled = loop {
+        if let Ok(response) = app
+            .http
+            .get(app.url(&format!("/api/exports/{number}/progress")))
+            .bearer_auth(app.clerk())
+            .send()
+            .await
+            && let Ok(now) = response.json::<srm_xero_shared::api::Progress>().await
+            && now.counts.remaining() == 0
+        {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the export never settled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let settled_s = restarted.elapsed().as_secs_f64();
+    drop(proxy.stdin.take());
+    let _ = proxy.wait();
+
+    let after: Vec<_> = app.sim.calls().into_iter().skip(calls_before).collect();
+    let accounting_after = after
+        .iter()
+        .filter(|c| c.path.starts_with("/api.xro/2.0/"))
+        .count();
+    let replays = after
+        .iter()
+        .filter(|c| {
+            c.method == "PUT"
+                && c.header("idempotency-key")
+                    .is_some_and(|k| in_flight_keys.iter().any(|held| held == k))
+        })
+        .count();
+    let lookups = after
+        .iter()
+        .filter(|c| c.method == "GET" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
+        .count();
+    let stored = in_xero(&app);
+    let once = journals
+        .iter()
+        .filter(|j| stored.get(&j.key).map_or(0, Vec::len) == 1)
+        .count();
+    let duplicates = stored
+        .values()
+        .map(|v| v.len().saturating_sub(1))
+        .sum::<usize>();
+    let dropped = after
+        .iter()
+        .filter(|c| c.method == "PUT" && c.status.is_none())
+        .count();
+    // After the restart the export needs its batches never sent yet, once each; every other
+    // accounting call is spent on recovery.
+    let unsent = journals.len().div_ceil(50).saturating_sub(3);
+    let recovery_calls = accounting_after.saturating_sub(unsent);
+    println!(
+        "bench recovery journals={} drop_every={} in_flight_batches=3 posted={} settled_s={settled_s:.2} \
+         replays={replays} lookups={lookups} puts_before={puts_before} puts_after={} \
+         accounting_calls_after={accounting_after} recovery_calls={recovery_calls} \
+         dropped_connections={dropped} duplicates={duplicates} \
+         exactly_once={}",
+        journals.len(),
+        args.drop_every,
+        settled.counts.posted,
+        puts(&app).len() - puts_before,
+        once == journals.len() && duplicates == 0,
     );
 }
 

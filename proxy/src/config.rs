@@ -34,6 +34,9 @@ const SECRET_FLAGS: [(&str, &str); 3] = [
     ("token_key", "--token-key"),
     ("xero_client_secret", "--xero-client-secret"),
 ];
+/// The longest an operator may trust Xero to remember an Idempotency-Key (Xero keeps one about
+/// 6 minutes, XERO.md; a call sent again after Xero forgot its key would be saved twice).
+pub const MAX_KEY_LIFE_SECS: u64 = 350;
 
 /// The proxy's settings as given: environment variables or flags.
 #[derive(Clone, Parser)] // No Debug: it holds secrets as plain text.
@@ -152,6 +155,11 @@ pub struct Args {
     /// Progress event streams open at once; more are answered 429 [default: 64].
     #[arg(long, env = "SRM_XERO_MAX_STREAMS", value_name = "COUNT")]
     pub max_streams: Option<String>,
+    /// Seconds after its first send that a call whose answer was lost is sent again under the
+    /// same Idempotency-Key (Xero keeps a key about 6 minutes); after that its journals are
+    /// looked up in Xero instead [default: 300; at most 350].
+    #[arg(long, env = "SRM_XERO_IDEMPOTENCY_KEY_LIFE", value_name = "SECONDS")]
+    pub idempotency_key_life: Option<String>,
     /// Demo mode: secrets not given are generated for this run, and a mock SRM Daily Close page
     /// with a demo admin's caller token is served at /. Never use it for a real tenant.
     #[arg(long, env = "SRM_XERO_DEMO", value_name = "BOOL", num_args = 0..=1,
@@ -279,6 +287,9 @@ pub struct Config {
     pub tokens: TokenRules,
     /// Request rates, timeout and streams.
     pub limits: Limits,
+    /// How long a call's Idempotency-Key is trusted to live at Xero (`None`: the worker's
+    /// default, 5 minutes).
+    pub idempotency_key_life: Option<Duration>,
     /// Demo mode: serves the mock SRM page at `/`.
     pub demo: bool,
 }
@@ -532,6 +543,26 @@ impl Config {
                     )
                 })?,
         };
+        let idempotency_key_life = args
+            .idempotency_key_life
+            .as_deref()
+            .map(|text| {
+                text.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_KEY_LIFE_SECS).contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        error(
+                            "SRM_XERO_IDEMPOTENCY_KEY_LIFE",
+                            format!(
+                                "{text:?} is not a number of seconds from 1 to {MAX_KEY_LIFE_SECS} \
+                                 (Xero keeps a key about 6 minutes)"
+                            ),
+                        )
+                    })
+            })
+            .transpose()?;
         Ok(Config {
             bind,
             data_dir: args.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
@@ -551,6 +582,7 @@ impl Config {
             body_limit,
             tokens,
             limits,
+            idempotency_key_life,
             demo,
         })
     }
@@ -688,6 +720,24 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("SRM_XERO_ALLOWED_ORIGINS: ")
+        );
+    }
+
+    #[test]
+    fn the_key_life_stays_under_the_minutes_xero_keeps_a_key() {
+        assert_eq!(args(&GOOD).unwrap().idempotency_key_life, None);
+        let mut list = GOOD.to_vec();
+        list.extend(["--idempotency-key-life", "250"]);
+        assert_eq!(
+            args(&list).unwrap().idempotency_key_life,
+            Some(Duration::from_secs(250))
+        );
+        let mut bad = GOOD.to_vec();
+        bad.extend(["--idempotency-key-life", "360"]);
+        let line = args(&bad).unwrap_err().to_string();
+        assert!(
+            line.starts_with("SRM_XERO_IDEMPOTENCY_KEY_LIFE: \"360\" is not"),
+            "{line}"
         );
     }
 

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attempts bound to a browser",
         include_str!("../migrations/0004_attempt_browser.sql"),
     ),
+    (
+        5,
+        "exactly once",
+        include_str!("../migrations/0005_exactly_once.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.
@@ -77,11 +82,15 @@ impl Db {
             .map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(wrap)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(wrap)?;
+        // Migrations that rebuild a table run with foreign keys off (SQLite's own procedure for
+        // changes ALTER TABLE cannot make); each checks them before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(wrap)?;
         migrate(&mut conn).map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(wrap)?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -142,6 +151,18 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: i64 =
+            tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                Some(format!(
+                    "migration {version} ({name}) leaves {broken} broken references"
+                )),
+            ));
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
             rusqlite::params![version, name],
@@ -192,5 +213,112 @@ mod tests {
             .unwrap();
         drop(Db::open(&dir).unwrap());
         assert_eq!(mode(&dir.join(FILE_NAME)), 0o600);
+    }
+
+    /// A ledger written before calls and organisations were stored, migrated: its exports bound
+    /// to the organisation connected then, its journal `posting` without a call (looked up at
+    /// start), the exported set per organisation.
+    #[test]
+    fn an_old_ledger_is_bound_to_the_organisation_connected_when_it_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut old = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            migrate_to(&mut old, 4);
+            old.execute_batch(
+                "INSERT INTO xero_connection (id, state, tenant_id, tenant_name, tokens,
+                   access_expires_at, last_refreshed_at, connected_by, connected_at)
+                 VALUES (1, 'connected', 'acme', 'Acme Ltd', x'00', '2019-08-20T09:00:00Z',
+                   '2019-08-20T09:00:00Z', 'Alex', '2019-08-20T09:00:00Z');
+                 INSERT INTO exports (number, from_date, created_by, created_by_sub, created_at)
+                 VALUES (1, '2019-08-01', 'Pat', 'pat', '2019-08-20T09:00:00Z');
+",
+            )
+            .unwrap();
+            for (id, state, attempt) in [(1, "posting", Some("key-1")), (2, "pending", None)] {
+                let planned = crate::ledger::write::tests::journal(&[&format!("GL-{id}")]);
+                old.execute(
+                    "INSERT INTO journals (id, export, key, date, grp, narration, planned, state,
+                       attempt, updated_at)
+                     VALUES (?1, 1, ?2, '2019-08-19', 'g', ?3, ?4, ?5, ?6, '2019-08-20T09:00:00Z')",
+                    rusqlite::params![
+                        id,
+                        planned.key.as_str(),
+                        planned.narration,
+                        serde_json::to_string(&planned).unwrap(),
+                        state,
+                        attempt
+                    ],
+                )
+                .unwrap();
+            }
+            old.execute_batch(
+                "INSERT INTO journal_postings (journal, posting_id, posting_date)
+                 VALUES (1, 'GL-1', '2019-08-19'), (2, 'GL-2', '2019-08-19');
+                 INSERT INTO history (journal, at, who, what)
+                 VALUES (1, '2019-08-20T09:00:00Z', 'Pat', 'accepted');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(dir.path()).unwrap();
+        db.with(|c| {
+            let export: (String, String) = c.query_row(
+                "SELECT tenant_id, tenant_name FROM exports WHERE number = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            assert_eq!(export, ("acme".to_owned(), "Acme Ltd".to_owned()));
+            let journals: Vec<(String, String, Option<i64>, i64)> = c
+                .prepare("SELECT state, tenant_id, call, keys_used FROM journals ORDER BY id")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            assert_eq!(
+                journals,
+                [
+                    ("posting".into(), "acme".into(), None, 1),
+                    ("pending".into(), "acme".into(), None, 0)
+                ]
+            );
+            let history: i64 = c.query_row("SELECT COUNT(*) FROM history", [], |r| r.get(0))?;
+            assert_eq!(history, 1, "histories still point at their journals");
+            // The exported set is per organisation now.
+            c.execute(
+                "INSERT INTO journal_postings (journal, posting_id, posting_date, tenant_id)
+                 VALUES (2, 'GL-1', '2019-08-19', 'harbour')",
+                [],
+            )?;
+            let twice = c.execute(
+                "INSERT INTO journal_postings (journal, posting_id, posting_date, tenant_id)
+                 VALUES (2, 'GL-1x', '2019-08-19', 'acme'), (2, 'GL-1x', '2019-08-19', 'acme')",
+                [],
+            );
+            assert!(
+                twice.is_err(),
+                "one live journal per posting and organisation"
+            );
+            // The journal left posting has no stored call: it is looked up at start.
+            let unbound = crate::ledger::posting::unbound_in_flight(c)?;
+            assert_eq!(unbound.len(), 1);
+            assert_eq!(unbound[0].journal.id, 1);
+            assert_eq!(unbound[0].tenant.as_deref(), Some("acme"));
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Applies the migrations up to `version`, as an older proxy did.
+    fn migrate_to(conn: &mut Connection, version: i64) {
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+               applied_at TEXT NOT NULL DEFAULT '')",
+        )
+        .unwrap();
+        for (v, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v <= version) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+                rusqlite::params![v, name],
+            )
+            .unwrap();
+        }
     }
 }

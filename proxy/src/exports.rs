@@ -6,15 +6,20 @@
 use std::collections::{HashMap, HashSet};
 
 use srm_xero_shared::api::{
-    ExportDetail, ExportStatus, JournalProblems, NewExport, Progress, RetryRequest,
+    ExportDetail, ExportStatus, JournalProblems, NewExport, OrganisationRef, Progress,
+    RetryRequest, Waiting,
 };
 use srm_xero_shared::{JournalKey, PlanRequest, PlannedJournal, Posting, plan};
+
+use secrecy::ExposeSecret as _;
+use srm_xero_shared::xero::{ManualJournal, ManualJournalStatus, ManualJournals};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::ledger::read;
 use crate::ledger::write::{self, Actor, NewExportRow, Refused};
+use crate::xero::{Fetched, XeroError};
 
 impl From<Refused> for AppError {
     fn from(e: Refused) -> Self {
@@ -34,10 +39,13 @@ struct Replanned {
     journals: Vec<PlannedJournal>,
 }
 
-/// Plans `postings` as export `number` and picks the `wanted` journals; refuses (422, per
-/// journal) any that is missing or not postable, and (409) any whose postings are live elsewhere.
+/// Plans `postings` as export `number` for `tenant` and picks the `wanted` journals; refuses
+/// (422, per journal) any that is missing or not postable, and (409) any whose postings are live
+/// in another export of that organisation.
+#[allow(clippy::too_many_arguments)] // Everything planning needs, each named.
 fn replan(
     conn: &rusqlite::Connection,
+    tenant: &str,
     postings: &[Posting],
     wanted: &[JournalKey],
     from: chrono::NaiveDate,
@@ -53,7 +61,12 @@ fn replan(
     if position.len() != wanted.len() {
         return Err(AppError::Invalid("a journal is named twice".into()));
     }
-    let live = write::live_exports(conn, postings.iter().map(|p| p.id.as_str()))?;
+    if let Some(problem) = settings.check().first() {
+        return Err(AppError::Invalid(format!(
+            "the mapping cannot be used until an admin fixes it: {problem}"
+        )));
+    }
+    let live = write::live_exports(conn, Some(tenant), postings.iter().map(|p| p.id.as_str()))?;
     let request = |exported: &HashMap<String, u64>| {
         plan(&PlanRequest {
             postings,
@@ -148,6 +161,7 @@ pub async fn create(
 ) -> Result<u64, AppError> {
     let settings = crate::mapping::current(state)?.settings;
     let reference = reference_for_export(state).await?;
+    let organisation = connected(state)?;
     let now = state.now();
     let number = state.db().with(|conn| {
         let tx = conn.transaction()?;
@@ -155,6 +169,7 @@ pub async fn create(
             let number = write::next_number(&tx)?;
             let replanned = replan(
                 &tx,
+                &organisation.tenant_id,
                 &request.postings,
                 &request.journals,
                 request.from,
@@ -184,6 +199,7 @@ pub async fn create(
                         sub: &caller.sub,
                     },
                     at: now,
+                    organisation: &organisation,
                     journals: replanned.journals,
                     postings,
                 },
@@ -195,7 +211,7 @@ pub async fn create(
             Err(e) => Ok(Err(e)),
         }
     })??;
-    tracing::info!(number, by = %caller.name, "export accepted");
+    tracing::info!(number, by = %caller.name, organisation = %organisation.name, "export accepted");
     state.hub().changed();
     state.hub().wake();
     Ok(number)
@@ -213,12 +229,14 @@ pub async fn retry(
         .with(|c| read::summary(c, number))?
         .ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
     let settings = crate::mapping::current(state)?.settings;
+    let organisation = bound_and_connected(state, summary.organisation.as_ref())?;
     let reference = reference_for_export(state).await?;
     let now = state.now();
     state.db().with(|conn| {
         let outcome = (|| {
             let replanned = replan(
                 conn,
+                &organisation.tenant_id,
                 &request.postings,
                 &request.journals,
                 summary.from_date,
@@ -247,7 +265,49 @@ pub async fn retry(
     Ok(())
 }
 
-/// Void: a pending or failed journal, with a reason.
+/// The organisation connected now, which an export accepted now is bound to.
+fn connected(state: &AppState) -> Result<OrganisationRef, AppError> {
+    state.connections().organisation()?.ok_or_else(|| {
+        AppError::NotConnected("not connected to Xero: an admin must connect first".into())
+    })
+}
+
+/// The organisation an export is bound to, which must be the one connected now.
+fn bound_and_connected(
+    state: &AppState,
+    bound: Option<&OrganisationRef>,
+) -> Result<OrganisationRef, AppError> {
+    let now = connected(state)?;
+    match bound {
+        Some(bound) if bound.tenant_id != now.tenant_id => Err(AppError::Conflict(format!(
+            "{}; connect {} again first",
+            elsewhere(bound, &now),
+            bound.name
+        ))),
+        _ => Ok(now),
+    }
+}
+
+/// Why journals of `bound` do not go to `now`.
+fn elsewhere(bound: &OrganisationRef, now: &OrganisationRef) -> String {
+    format!("accepted for {}; now connected to {}", bound.name, now.name)
+}
+
+/// Why an export bound to `bound` waits, if it is not the organisation connected now.
+fn waiting_for_organisation(state: &AppState, bound: Option<&OrganisationRef>) -> Option<Waiting> {
+    let now = state.hub().organisation()?;
+    let bound = bound.filter(|b| b.tenant_id != now.tenant_id)?;
+    Some(Waiting {
+        reason: format!(
+            "{}: its journals wait until {} is connected again, or are voided",
+            elsewhere(bound, &now),
+            bound.name
+        ),
+        until: None,
+    })
+}
+
+/// Void: a pending, failed or needs-attention journal, with a reason.
 pub fn void(
     state: &AppState,
     caller: &Caller,
@@ -280,6 +340,118 @@ pub fn void(
     Ok(())
 }
 
+/// Resolve: a journal that needs attention, found in Xero by a person. The id is checked in
+/// Xero first — in the export's organisation, carrying the journal's key, not voided — then the
+/// journal is marked posted with it.
+pub async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    number: u64,
+    key: &JournalKey,
+    manual_journal_id: &str,
+) -> Result<(), AppError> {
+    let id = manual_journal_id.trim();
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(AppError::Invalid(format!(
+            "{id:?} is not a ManualJournalID: copy the journal's id from Xero (e.g. 0a1b2c3d-…)"
+        )));
+    }
+    let (summary, journal) = state
+        .db()
+        .with(|c| Ok((read::summary(c, number)?, read::journal(c, number, key)?)))?;
+    let summary =
+        summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
+    let journal = journal
+        .ok_or_else(|| AppError::NotFound(format!("export #{number} has no journal {key}")))?;
+    if journal.row.state != srm_xero_shared::api::JournalState::NeedsAttention {
+        return Err(AppError::Conflict(format!(
+            "journal {key} is {}: only a journal that needs attention is marked posted by hand",
+            journal.row.state
+        )));
+    }
+    let organisation = bound_and_connected(state, summary.organisation.as_ref())?;
+    let theirs = fetch_journal(state, &organisation, id).await?;
+    let carries_key = theirs.narration == journal.journal.narration
+        || JournalKey::last_in(&theirs.narration).as_ref() == Some(key);
+    if !carries_key {
+        return Err(AppError::Invalid(format!(
+            "manual journal {id} in {} is \"{}\": it is not journal {key} (its narration does not end with \"{}\")",
+            organisation.name,
+            theirs.narration,
+            key.marker()
+        )));
+    }
+    if let Some(status @ (ManualJournalStatus::Voided | ManualJournalStatus::Deleted)) =
+        theirs.status
+    {
+        return Err(AppError::Invalid(format!(
+            "manual journal {id} is {status:?} in Xero: find the copy that stands, or void this journal here",
+        )));
+    }
+    let checked = format!(
+        "checked in {}: its narration carries the journal's key",
+        organisation.name
+    );
+    let now = state.now();
+    state.db().with(|c| {
+        Ok(write::resolve(
+            c,
+            state.hub().tally(),
+            number,
+            key.as_str(),
+            id,
+            &checked,
+            Actor {
+                name: &caller.name,
+                sub: &caller.sub,
+            },
+            now,
+        ))
+    })??;
+    tracing::info!(number, %key, xero_id = id, by = %caller.name, "journal marked posted by hand");
+    state.hub().changed();
+    Ok(())
+}
+
+/// `GET /ManualJournals/{id}` in `organisation`, paced with every other call to Xero.
+async fn fetch_journal(
+    state: &AppState,
+    organisation: &OrganisationRef,
+    id: &str,
+) -> Result<ManualJournal, AppError> {
+    let (access, tenant) = state.connections().access().await?;
+    if tenant != organisation.tenant_id {
+        return Err(AppError::Conflict(format!(
+            "{} is no longer connected",
+            organisation.name
+        )));
+    }
+    state.hub().pacer().slot(state).await;
+    let path = format!("/api.xro/2.0/ManualJournals/{id}");
+    let fetched = state
+        .xero()
+        .get(&path, access.expose_secret(), Some(&tenant), None)
+        .await;
+    let not_found = || {
+        AppError::Invalid(format!(
+            "Xero has no manual journal {id} in {}",
+            organisation.name
+        ))
+    };
+    match fetched {
+        Ok(Fetched::Body(body)) => serde_json::from_slice::<ManualJournals>(&body)
+            .map_err(|e| AppError::XeroUnavailable(format!("Xero's answer does not parse: {e}")))?
+            .manual_journals
+            .into_iter()
+            .next()
+            .ok_or_else(not_found),
+        Ok(Fetched::NotModified) => Err(not_found()),
+        Err(XeroError::Other(status)) if status.starts_with("404") => Err(not_found()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Where export `number` stands now (from the hub's tally: polls and events do not read the
 /// ledger).
 pub fn progress(state: &AppState, number: u64) -> Result<Progress, AppError> {
@@ -289,13 +461,19 @@ pub fn progress(state: &AppState, number: u64) -> Result<Progress, AppError> {
         .standing(state.db(), number)?
         .ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
     let counts = standing.counts;
-    let remaining = u64::from(counts.pending + counts.posting);
+    let remaining = u64::from(counts.remaining());
     let open = standing.status == ExportStatus::Open && remaining > 0;
+    let waiting = open
+        .then(|| {
+            waiting_for_organisation(state, standing.organisation.as_ref())
+                .or_else(|| state.hub().waiting())
+        })
+        .flatten();
     Ok(Progress {
         number,
         status: standing.status,
         counts,
-        waiting: if open { state.hub().waiting() } else { None },
+        waiting,
         eta_seconds: state.hub().eta_seconds(state.now(), remaining),
         sequence: state.hub().sequence(),
     })
@@ -308,9 +486,11 @@ pub fn detail(state: &AppState, number: u64) -> Result<ExportDetail, AppError> {
         .with(|c| Ok((read::summary(c, number)?, read::journals(c, number)?)))?;
     let summary =
         summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
-    let waiting = (summary.status == ExportStatus::Open
-        && summary.counts.pending + summary.counts.posting > 0)
-        .then(|| state.hub().waiting())
+    let waiting = (summary.status == ExportStatus::Open && summary.counts.remaining() > 0)
+        .then(|| {
+            waiting_for_organisation(state, summary.organisation.as_ref())
+                .or_else(|| state.hub().waiting())
+        })
         .flatten();
     Ok(ExportDetail {
         summary,

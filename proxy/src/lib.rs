@@ -410,7 +410,11 @@ pub fn serve_on(
             }
         })
     });
-    let worker = Some(tokio::spawn(worker::run(state.clone(), options.worker)));
+    let mut settings = options.worker;
+    if let Some(life) = state.config().idempotency_key_life {
+        settings.key_life = life;
+    }
+    let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,

@@ -1,11 +1,12 @@
-//! The worker against Xero's failures: refused journals, 429 storms, 5xx, dropped answers, an
-//! expired token and a connection that needs an admin — every journal ends in Xero exactly once.
+//! The worker against Xero's failures: refused journals, 429 storms, 5xx, dropped answers, a
+//! Xero down for longer than a key lives, an expired token and a connection that needs an admin
+//! — every journal ends in Xero exactly once.
 
 mod common;
 
 use common::exports::{
-    accept, assert_each_once, export_all, export_holding_first_call, gl, plan_like_the_component,
-    progress, puts, wait_progress, wait_settled,
+    accept, assert_each_once, export_all, export_holding_first_call, gl, idempotency_keys,
+    journal_detail, lookups, plan_like_the_component, progress, puts, wait_progress, wait_settled,
 };
 use common::{simulator, spawn_app, spawn_with_worker};
 use reqwest::{Method, StatusCode};
@@ -14,15 +15,6 @@ use srm_xero_proxy::worker::WorkerSettings;
 use srm_xero_shared::api::{ExportDetail, ExportStatus, JournalDetail, JournalState};
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{Fault, FaultKind};
-
-fn idempotency_keys(app: &common::TestApp) -> Vec<String> {
-    let mut keys: Vec<String> = puts(app)
-        .iter()
-        .map(|c| c.header("idempotency-key").unwrap().to_owned())
-        .collect();
-    keys.dedup();
-    keys
-}
 
 async fn detail(app: &common::TestApp, number: u64) -> ExportDetail {
     let (status, body) = app
@@ -193,20 +185,23 @@ async fn retry_and_void(
     assert_eq!(again.len(), 5);
 }
 
+/// The next `count` PUTs answer 429 with `Retry-After: retry_after`.
+fn too_many(count: u32, retry_after: u64) -> Fault {
+    Fault::next(
+        count,
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(retry_after),
+        },
+    )
+    .only("PUT")
+}
+
 #[tokio::test]
 async fn a_429_storm_waits_for_retry_after_says_so_and_posts_once() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(
-        Fault::next(
-            4,
-            FaultKind::Status {
-                status: 429,
-                retry_after: Some(30),
-            },
-        )
-        .only("PUT"),
-    );
+    app.sim.inject(too_many(4, 30));
     let postings = gl("GL-", 60);
     let (number, journals) = export_all(&app, &postings).await;
     // The clock is frozen: the export waits, and says why.
@@ -227,10 +222,28 @@ async fn a_429_storm_waits_for_retry_after_says_so_and_posts_once() {
     assert_each_once(&app, &journals, &postings);
     // Two calls' worth of journals, each call's retries under its one key.
     assert_eq!(puts(&app).len(), 6);
-    let mut keys = idempotency_keys(&app);
-    keys.sort();
-    keys.dedup();
-    assert_eq!(keys.len(), 2);
+    assert_eq!(idempotency_keys(&app).len(), 2);
+}
+
+#[tokio::test]
+async fn a_call_turned_away_for_longer_than_a_key_lives_still_goes_under_its_key() {
+    let app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    // Xero's day limit: ten minutes to wait, twice the key's life. Xero never saw the key.
+    app.sim.inject(too_many(1, 600));
+    let postings = gl("GL-", 5);
+    let (number, journals) = export_all(&app, &postings).await;
+    let done =
+        common::exports::wait_settled_by(&app, number, std::time::Duration::from_secs(10)).await;
+    assert_eq!(done.counts.posted, 5);
+    assert_each_once(&app, &journals, &postings);
+    assert_eq!(puts(&app).len(), 2);
+    assert_eq!(
+        idempotency_keys(&app).len(),
+        1,
+        "the same key: nothing to look up"
+    );
+    assert!(lookups(&app).is_empty());
 }
 
 #[tokio::test]
@@ -249,41 +262,97 @@ async fn five_hundreds_and_503s_are_retried_with_the_same_key() {
 }
 
 #[tokio::test]
-async fn when_retries_run_out_the_journals_are_looked_up_before_a_new_key_is_used() {
+async fn a_xero_down_longer_than_a_key_lives_is_looked_up_once_in_bulk_before_a_new_key() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
-    app.sim.inject(Fault::status(5, 500).only("PUT"));
+    app.sim.inject(
+        Fault::every(
+            1,
+            FaultKind::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .only("PUT"),
+    );
     let postings = gl("GL-", 4);
     let (number, journals) = export_all(&app, &postings).await;
+    // Xero's clock moves until the journals are looked up; then Xero recovers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while lookups(&app).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never looked up");
+        app.sim.clock().advance(std::time::Duration::from_secs(2));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.sim.clear_faults();
     let done = wait_settled(&app, number, true).await;
     assert_eq!(done.counts.posted, 4);
     assert_each_once(&app, &journals, &postings);
-    let lookups = app
-        .sim
-        .calls()
-        .iter()
-        .filter(|c| c.method == "GET" && c.path.contains("Narration.Contains"))
-        .count();
-    assert_eq!(lookups, 4);
-    assert_eq!(
-        idempotency_keys(&app).len(),
-        2,
-        "a new key only after the look-up"
+
+    let keys = idempotency_keys(&app);
+    assert_eq!(keys.len(), 2, "a new key only after the look-up");
+    let sends = |key: &str| -> Vec<chrono::DateTime<chrono::Utc>> {
+        puts(&app)
+            .iter()
+            .filter(|c| c.header("idempotency-key") == Some(key))
+            .map(|c| c.at)
+            .collect()
+    };
+    assert!(sends(&keys[0]).len() > 3, "the same call went again");
+    // The proxy's own record of the first call (Xero records each send a little later, as the
+    // test moves its clock): every send within the key's life, and the look-up — as Xero
+    // received it — only a minute after the last send.
+    let (first, last): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = app
+        .app()
+        .state()
+        .db()
+        .with(|c| {
+            c.query_row(
+                "SELECT first_sent_at, last_sent_at FROM calls WHERE idempotency_key = ?1",
+                [&keys[0]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .unwrap();
+    assert!(
+        last < first + chrono::Duration::minutes(5),
+        "sent under a key Xero may have forgotten: {first} … {last}"
     );
+    let lookup = &lookups(&app)[0];
+    assert!(
+        lookup.at >= last + chrono::Duration::minutes(1),
+        "looked up at {} before the last send ({last}) settled",
+        lookup.at
+    );
+    assert!(sends(&keys[1])[0] >= lookup.at);
+    assert_eq!(
+        lookups(&app).len(),
+        1,
+        "one look-up for the batch, not one per journal"
+    );
+    for journal in &journals {
+        assert!(
+            lookup.path.contains(journal.key.as_str()),
+            "{}",
+            lookup.path
+        );
+    }
 }
 
 #[tokio::test]
-async fn an_answer_lost_after_xero_saved_the_journals_still_posts_them_once() {
+async fn an_answer_lost_after_xero_saved_the_journals_is_asked_for_again_under_the_same_key() {
     let app = spawn_app().await;
     app.connect_to(ACME_TENANT_ID).await;
     app.sim
         .inject(Fault::next(1, FaultKind::DropAfterSave).only("PUT"));
     let postings = gl("GL-", 12);
     let (number, journals) = export_all(&app, &postings).await;
-    let done = wait_settled(&app, number, false).await;
+    let done = wait_settled(&app, number, true).await;
     assert_eq!(done.counts.posted, 12);
     assert_each_once(&app, &journals, &postings);
-    assert_eq!(puts(&app).len(), 1, "found by key, not sent again");
+    assert_eq!(puts(&app).len(), 2, "the call, and the same call again");
+    assert_eq!(idempotency_keys(&app).len(), 1);
+    assert_eq!(lookups(&app).len(), 0, "Xero's replayed answer says it all");
     let export = detail(&app, number).await;
     let stored = common::exports::in_xero(&app);
     assert!(
@@ -292,23 +361,18 @@ async fn an_answer_lost_after_xero_saved_the_journals_still_posts_them_once() {
             .iter()
             .all(|r| r.xero_id.as_deref() == Some(stored[&r.key][0].manual_journal_id.as_str()))
     );
-    let (_, one) = app
-        .get(
-            &format!("/api/exports/{number}/journals/{}", journals[0].key),
-            &app.clerk(),
-        )
-        .await;
+    let one = journal_detail(&app, number, &journals[0].key).await;
     assert!(
-        one["history"].as_array().unwrap().iter().any(|h| h["what"]
-            .as_str()
-            .unwrap()
-            .starts_with("found in Xero by its key")),
-        "{one}"
+        one.history
+            .iter()
+            .any(|h| h.what.starts_with("posted to Xero")),
+        "{:?}",
+        one.history
     );
 }
 
 #[tokio::test]
-async fn a_call_that_times_out_is_looked_up_only_after_xero_had_time_to_finish_it() {
+async fn a_call_that_times_out_goes_again_under_the_same_key_and_gets_xeros_first_answer() {
     let worker = WorkerSettings {
         call_timeout: std::time::Duration::from_millis(300),
         ..WorkerSettings::default()
@@ -320,38 +384,22 @@ async fn a_call_that_times_out_is_looked_up_only_after_xero_had_time_to_finish_i
         .inject(Fault::next(1, FaultKind::Delay { ms: 1_500 }).only("PUT"));
     let postings = gl("GL-", 12);
     let (number, journals) = export_all(&app, &postings).await;
-    let gave_up = app.now();
     let waiting = wait_progress(&app, number, |p| p.waiting.is_some()).await;
     let reason = &waiting.waiting.as_ref().unwrap().reason;
     assert!(reason.contains("did not answer in time"), "{reason}");
-    // Whatever Xero did with the slow call, it is over before the proxy looks.
+    assert!(reason.contains("same Idempotency-Key"), "{reason}");
+    // Xero finishes the slow call for nobody; the proxy has not looked anything up.
     app.sim
-        .wait_until(|s| s.in_flight(ACME_TENANT_ID) == 0)
+        .wait_until(|s| s.journals().len() == 12 && s.in_flight(ACME_TENANT_ID) == 0)
         .await;
-    let lookups = || {
-        app.sim
-            .calls()
-            .into_iter()
-            .filter(|c| c.method == "GET" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        lookups().len(),
-        0,
-        "nothing is looked up while Xero may still be working"
-    );
+    assert!(lookups(&app).is_empty());
 
     let done = wait_settled(&app, number, true).await;
     assert_eq!(done.counts.posted, 12);
     assert_each_once(&app, &journals, &postings);
-    let first_lookup = lookups()
-        .first()
-        .map(|c| c.at)
-        .expect("the journals were looked up");
-    assert!(
-        first_lookup >= gave_up + chrono::Duration::seconds(60),
-        "looked up at {first_lookup}, the call was given up at {gave_up}"
-    );
+    assert_eq!(puts(&app).len(), 2);
+    assert_eq!(idempotency_keys(&app).len(), 1);
+    assert!(lookups(&app).is_empty());
 }
 
 #[tokio::test]

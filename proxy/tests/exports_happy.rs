@@ -227,7 +227,7 @@ async fn two_overlapping_exports_at_once_put_each_posting_in_one_journal() {
 
     let mut seen = std::collections::HashMap::new();
     for journal in app.sim.journals() {
-        let key = JournalKey::find_in(&journal.narration).unwrap();
+        let key = JournalKey::last_in(&journal.narration).unwrap();
         *seen.entry(key).or_insert(0) += 1;
     }
     assert_eq!(seen.len(), 30);

@@ -25,13 +25,7 @@ async fn detail(app: &TestApp, number: u64) -> ExportDetail {
 fn counted(export: &ExportDetail) -> Counts {
     let mut counts = Counts::default();
     for row in &export.journals {
-        match row.state {
-            JournalState::Pending => counts.pending += 1,
-            JournalState::Posting => counts.posting += 1,
-            JournalState::Posted => counts.posted += 1,
-            JournalState::Failed => counts.failed += 1,
-            JournalState::Voided => counts.voided += 1,
-        }
+        *counts.of_mut(row.state) += 1;
     }
     counts
 }

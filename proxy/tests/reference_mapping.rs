@@ -145,6 +145,14 @@ async fn mapping_settings_validate_save_and_record_who_changed_them() {
     let (code, body) = put_mapping(&app, &settings, 1).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["message"].as_str().unwrap().contains("{key}"));
+    // Text from SRM after the key would hide which "key" is the journal's own.
+    settings["narration_template"] = json!("SRM key {key} · {group}");
+    let (code, body) = put_mapping(&app, &settings, 1).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["message"],
+        "in the narration template, {group} must come before \"key {key}\": text from SRM may only precede the key"
+    );
 
     let (code, history) = app.get("/api/mapping/history", &app.clerk()).await;
     assert_eq!(code, StatusCode::OK);

@@ -18,7 +18,8 @@
 //!   `POST /api/stream-tickets` → 201 [`StreamTicket`], as `EventSource` cannot send the token);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
-//!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`].
+//!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`];
+//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`].
 //!
 //! Every error answer is an [`ApiError`].
 
@@ -41,6 +42,7 @@ objects_only!(serialize and deserialize:
     NewExport,
     RetryRequest,
     VoidRequest,
+    ResolveRequest,
     MappingChange,
 );
 
@@ -298,7 +300,7 @@ pub struct ExportCreated {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportStatus {
-    /// Some journal is pending, posting or failed.
+    /// Some journal is pending, posting, failed or needs attention.
     Open,
     /// Every journal is posted or voided.
     Exported,
@@ -324,6 +326,10 @@ pub enum JournalState {
     Failed,
     /// Given up by a person, with a reason.
     Voided,
+    /// Its outcome could not be confirmed after several Idempotency-Keys: a person checks Xero,
+    /// then marks it posted with the ManualJournalID found there, or voids it. Its postings stay
+    /// held meanwhile, and nothing sends it again.
+    NeedsAttention,
 }
 
 crate::text_names!(JournalState, "journal state", {
@@ -332,6 +338,7 @@ crate::text_names!(JournalState, "journal state", {
     Posted => "posted",
     Failed => "failed",
     Voided => "voided",
+    NeedsAttention => "needs_attention",
 });
 
 /// Journals per state.
@@ -348,12 +355,44 @@ pub struct Counts {
     pub failed: u32,
     /// Voided.
     pub voided: u32,
+    /// Needs attention: outcome unconfirmed, a person must check Xero.
+    #[serde(default)]
+    pub needs_attention: u32,
 }
 
 impl Counts {
     /// All journals.
     pub fn total(&self) -> u32 {
-        self.pending + self.posting + self.posted + self.failed + self.voided
+        JournalState::ALL.iter().map(|s| self.of(*s)).sum()
+    }
+
+    /// Journals in `state`.
+    pub fn of(&self, state: JournalState) -> u32 {
+        match state {
+            JournalState::Pending => self.pending,
+            JournalState::Posting => self.posting,
+            JournalState::Posted => self.posted,
+            JournalState::Failed => self.failed,
+            JournalState::Voided => self.voided,
+            JournalState::NeedsAttention => self.needs_attention,
+        }
+    }
+
+    /// The count of `state`, to change.
+    pub fn of_mut(&mut self, state: JournalState) -> &mut u32 {
+        match state {
+            JournalState::Pending => &mut self.pending,
+            JournalState::Posting => &mut self.posting,
+            JournalState::Posted => &mut self.posted,
+            JournalState::Failed => &mut self.failed,
+            JournalState::Voided => &mut self.voided,
+            JournalState::NeedsAttention => &mut self.needs_attention,
+        }
+    }
+
+    /// Journals the worker still has to send or settle (pending or posting).
+    pub fn remaining(&self) -> u32 {
+        self.pending + self.posting
     }
 }
 
@@ -425,6 +464,10 @@ pub struct ExportSummary {
     pub status: ExportStatus,
     /// Journals per state.
     pub counts: Counts,
+    /// The Xero organisation it was accepted for (its journals go nowhere else); `None` for an
+    /// export accepted before organisations were recorded and not sent yet.
+    #[serde(default)]
+    pub organisation: Option<OrganisationRef>,
 }
 
 /// Why posting is paused.
@@ -552,6 +595,17 @@ pub struct RetryRequest {
 pub struct VoidRequest {
     /// Why (required, shown in the history).
     pub reason: String,
+}
+
+/// `POST /api/exports/{n}/journals/{key}/resolve`: a journal that needs attention was found in
+/// Xero by a person; the proxy checks it there (same organisation, narration carrying the
+/// journal's key) and marks the journal posted with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
+pub struct ResolveRequest {
+    /// The ManualJournalID found in Xero.
+    pub manual_journal_id: String,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::Posting;
 use crate::objects::objects_only;
+use crate::plan::narration::{TemplateError, check_template};
 use crate::xero::ManualJournalStatus;
 
 objects_only!(serialize and deserialize:
@@ -41,7 +42,8 @@ pub struct MappingSettings {
     /// Postings before this date are never exported (a one-time cut-off).
     pub cutoff_date: Option<NaiveDate>,
     /// The journal narration; `{date}`, `{group}`, `{export}` and `{key}` are filled in. It must
-    /// contain `{key}`: that is how a journal is found again in Xero.
+    /// hold `key {key}` once, after the other placeholders ([`crate::plan::narration`]): that is
+    /// how a journal is found again in Xero.
     pub narration_template: String,
     /// A link back to SRM, with `{export}` and `{key}` filled in.
     pub url_template: Option<String>,
@@ -253,11 +255,9 @@ crate::text_names!(CodeSource, "code source", {
 /// A settings value that cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
-    /// The narration would not carry the journal key.
-    #[error(
-        "the narration template must contain {{key}}: it is how a journal is found again in Xero"
-    )]
-    NarrationWithoutKey,
+    /// The narration would not carry the journal key where it can be found.
+    #[error(transparent)]
+    Narration(#[from] TemplateError),
     /// A negative rounding tolerance.
     #[error("the rounding tolerance cannot be negative")]
     NegativeTolerance,
@@ -290,8 +290,8 @@ impl MappingSettings {
     /// Problems with the settings on their own (reference data is checked by validation).
     pub fn check(&self) -> Vec<SettingsError> {
         let mut errors = Vec::new();
-        if !self.narration_template.contains("{key}") {
-            errors.push(SettingsError::NarrationWithoutKey);
+        if let Err(e) = check_template(&self.narration_template) {
+            errors.push(e.into());
         }
         if self.rounding.tolerance.is_sign_negative() && !self.rounding.tolerance.is_zero() {
             errors.push(SettingsError::NegativeTolerance);
@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(
             s.check(),
             vec![
-                SettingsError::NarrationWithoutKey,
+                SettingsError::Narration(TemplateError::NoMarker),
                 SettingsError::DuplicateRule("1".into())
             ]
         );

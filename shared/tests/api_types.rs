@@ -19,8 +19,8 @@ use srm_xero_shared::api::{
     ConnectionStatus, Counts, ExportCreated, ExportDetail, ExportSearch, ExportStatus,
     ExportSummary, ExportedLookup, ExportedPostings, HistoryEntry, JournalDetail, JournalProblems,
     JournalRow, JournalState, MappingChange, MappingDocument, MappingHistoryEntry, NewExport,
-    OrganisationRef, Progress, ReferenceSnapshot, RetryRequest, StreamTicket, VoidInfo,
-    VoidRequest, Waiting,
+    OrganisationRef, Progress, ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket,
+    VoidInfo, VoidRequest, Waiting,
 };
 use srm_xero_shared::feed::Source;
 use srm_xero_shared::mapping::{
@@ -152,7 +152,9 @@ fn row() -> JournalRow {
 fn summary_text() -> &'static str {
     r#"{"number": 12, "from_date": "2019-08-11", "created_at": "2019-08-21T09:30:00Z",
         "created_by": "Dana", "status": "open",
-        "counts": {"pending": 1, "posting": 0, "posted": 2, "failed": 1, "voided": 1}}"#
+        "counts": {"pending": 1, "posting": 0, "posted": 2, "failed": 1, "voided": 1,
+                   "needs_attention": 1},
+        "organisation": {"tenant_id": "t-1", "name": "Harbour Rentals Ltd"}}"#
 }
 
 fn summary() -> ExportSummary {
@@ -168,7 +170,12 @@ fn summary() -> ExportSummary {
             posted: 2,
             failed: 1,
             voided: 1,
+            needs_attention: 1,
         },
+        organisation: Some(OrganisationRef {
+            tenant_id: "t-1".into(),
+            name: "Harbour Rentals Ltd".into(),
+        }),
     }
 }
 
@@ -344,6 +351,10 @@ both_targets! {
             &RetryRequest { postings: vec![posting()], journals: vec![key()] },
         );
         wire(r#"{"reason": "Keyed by hand"}"#, &VoidRequest { reason: "Keyed by hand".into() });
+        wire(
+            r#"{"manual_journal_id": "6f1c2d3e-0000-4000-8000-000000000000"}"#,
+            &ResolveRequest { manual_journal_id: "6f1c2d3e-0000-4000-8000-000000000000".into() },
+        );
     }
 
     fn exports_their_lists_and_their_progress() {
@@ -359,13 +370,21 @@ both_targets! {
         wire(summary_text(), &summary());
         wire(
             r#"{"number": 12, "status": "open",
-                "counts": {"pending": 3, "posting": 2, "posted": 40, "failed": 0, "voided": 0},
+                "counts": {"pending": 3, "posting": 2, "posted": 40, "failed": 0, "voided": 0,
+                           "needs_attention": 0},
                 "waiting": {"reason": "Xero's rate limit (minute)", "until": "2019-08-21T09:31:00Z"},
                 "eta_seconds": 38, "sequence": 7}"#,
             &Progress {
                 number: 12,
                 status: ExportStatus::Open,
-                counts: Counts { pending: 3, posting: 2, posted: 40, failed: 0, voided: 0 },
+                counts: Counts {
+                    pending: 3,
+                    posting: 2,
+                    posted: 40,
+                    failed: 0,
+                    voided: 0,
+                    needs_attention: 0,
+                },
                 waiting: Some(Waiting {
                     reason: "Xero's rate limit (minute)".into(),
                     until: Some(at("2019-08-21T09:31:00Z")),
@@ -504,6 +523,7 @@ mod free_text {
             detail.journals[0].messages = vec![reason.clone(), narration.clone()];
             round_trip(&detail)?;
             round_trip(&VoidRequest { reason: reason.clone() })?;
+            round_trip(&ResolveRequest { manual_journal_id: reason.clone() })?;
             round_trip(&ConnectionMessage {
                 kind: name.clone(),
                 ok: false,

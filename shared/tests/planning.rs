@@ -242,9 +242,9 @@ both_targets! {
 
     fn texts_longer_than_xero_takes_are_refused() {
         let postings = invoice("A", "2019-08-19", "5.00");
-        let settings = MappingSettings { narration_template: format!("{} {{key}}", "x".repeat(250)), ..MappingSettings::default() };
+        let settings = MappingSettings { narration_template: format!("{} key {{key}}", "x".repeat(250)), ..MappingSettings::default() };
         let problems = only_problems(&postings, &settings);
-        assert!(matches!(problems[..], [Problem::TooLong { length: 271, max: 255, .. }]), "{problems:?}");
+        assert!(matches!(problems[..], [Problem::TooLong { length: 275, max: 255, .. }]), "{problems:?}");
         let settings = MappingSettings {
             accounts: vec![AccountRule { srm_account: "1200".into(), division: None, xero_code: "12345678901".into() }],
             ..MappingSettings::default()

@@ -38,7 +38,10 @@ fn the_feed_covers_ninety_days_three_divisions_and_every_rental_source() {
     );
     let divisions: std::collections::BTreeSet<_> =
         postings.iter().map(|p| p.division.as_str()).collect();
-    assert_eq!(divisions.into_iter().collect::<Vec<_>>(), ["1", "2", "3"]);
+    assert_eq!(
+        divisions.into_iter().collect::<Vec<_>>(),
+        ["1", "2", "Turkey Creek"]
+    );
     for source in ["AR", "CR", "AP", "IA", "GJ"] {
         assert!(postings.iter().any(|p| p.source == source), "{source}");
     }
@@ -148,7 +151,7 @@ fn the_demo_chart_has_the_rental_accounts_system_accounts_and_division_tracking(
         .collect();
     assert_eq!(
         (org.tracking[0].name.as_str(), options),
-        ("Division", vec!["Vancouver", "Calgary", "Edmonton"])
+        ("Division", vec!["Vancouver", "Calgary", "Turkey Creek"])
     );
 }
 

@@ -182,3 +182,125 @@ async fn every_call_is_recorded_without_secrets_and_each_posting_key_is_in_one_j
     assert_eq!(narrations.len(), 4, "no journal twice");
     assert_eq!(t.sim.counts()[ACME_TENANT_ID].journals, 4);
 }
+
+/// PUTs `narration` under `key`.
+async fn put_keyed(
+    t: &common::TestSim,
+    key: &str,
+    narration: &str,
+) -> reqwest::Result<reqwest::Response> {
+    t.api(Method::PUT, "/ManualJournals?summarizeErrors=false")
+        .header("Idempotency-Key", key)
+        .json(&wrap(vec![balanced(narration, "2019-08-19")]))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_call_closed_at_once_is_saved_later_and_its_key_then_answers_with_it() {
+    let t = start().await;
+    t.sim
+        .inject(Fault::next(1, FaultKind::DropThenSave { after_ms: 3_000 }).only("PUT"));
+    let error = put_keyed(&t, "late-1", "saved late")
+        .await
+        .expect_err("no answer");
+    assert!(error.is_request() || error.is_connect(), "{error}");
+    // Nothing saved yet, the call still in flight; the same key finds it running.
+    assert_eq!(t.sim.journals().len(), 0);
+    assert_eq!(t.sim.in_flight(ACME_TENANT_ID), 1);
+    let running = put_keyed(&t, "late-1", "saved late").await.unwrap();
+    assert_eq!(running.status(), StatusCode::CONFLICT);
+    // Another body under the key is refused even now.
+    let other = put_keyed(&t, "late-1", "something else").await.unwrap();
+    assert_eq!(other.status(), StatusCode::BAD_REQUEST);
+    t.sim.clock().advance(Duration::from_secs(3));
+    t.sim
+        .wait_until(|s| s.journals().len() == 1 && s.in_flight(ACME_TENANT_ID) == 0)
+        .await;
+    let replay = put_keyed(&t, "late-1", "saved late").await.unwrap();
+    assert_eq!(replay.status(), StatusCode::OK);
+    let replay: serde_json::Value = replay.json().await.unwrap();
+    let stored = t.sim.journals();
+    assert_eq!(stored.len(), 1, "saved once");
+    assert_eq!(
+        replay["ManualJournals"][0]["ManualJournalID"],
+        stored[0].manual_journal_id.as_str()
+    );
+}
+
+#[tokio::test]
+async fn with_waiting_keys_the_same_key_is_held_until_the_first_call_is_saved() {
+    let t = common::start_with(srm_xero_tests::sim::Simulator::new().settings(
+        srm_xero_tests::sim::Settings {
+            key_in_progress: srm_xero_tests::sim::KeyInProgress::Wait,
+            ..srm_xero_tests::sim::Settings::default()
+        },
+    ))
+    .await;
+    t.sim
+        .inject(Fault::next(1, FaultKind::DropThenSave { after_ms: 2_000 }).only("PUT"));
+    put_keyed(&t, "late-2", "held")
+        .await
+        .expect_err("no answer");
+    let replay = tokio::spawn({
+        let request = t
+            .api(Method::PUT, "/ManualJournals?summarizeErrors=false")
+            .header("Idempotency-Key", "late-2")
+            .json(&wrap(vec![balanced("held", "2019-08-19")]));
+        async move { request.send().await }
+    });
+    t.sim.wait_until(|s| s.in_flight(ACME_TENANT_ID) == 2).await;
+    t.sim.clock().advance(Duration::from_secs(2));
+    let replay = replay.await.unwrap().unwrap();
+    assert_eq!(replay.status(), StatusCode::OK);
+    assert_eq!(t.sim.journals().len(), 1);
+}
+
+#[tokio::test]
+async fn a_fault_can_hit_every_nth_call() {
+    let t = start().await;
+    t.sim.inject(Fault::every(
+        3,
+        FaultKind::Status {
+            status: 503,
+            retry_after: None,
+        },
+    ));
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(t.get("/Organisation").await.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 503, 200, 200, 503, 200]);
+}
+
+#[tokio::test]
+async fn answers_may_echo_narrations_with_extra_text_in_reverse_order() {
+    let t = common::start_with(srm_xero_tests::sim::Simulator::new().settings(
+        srm_xero_tests::sim::Settings {
+            narration_echo: srm_xero_tests::sim::NarrationEcho::Suffixed(" (imported)".into()),
+            element_order: srm_xero_tests::sim::ElementOrder::Reversed,
+            ..srm_xero_tests::sim::Settings::default()
+        },
+    ))
+    .await;
+    let answer = t
+        .put_journals(
+            &wrap(vec![
+                balanced("first", "2019-08-19"),
+                balanced("second", "2019-08-19"),
+            ]),
+            false,
+        )
+        .await;
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    let echoed: Vec<&str> = answer["ManualJournals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Narration"].as_str().unwrap())
+        .collect();
+    assert_eq!(echoed, ["second (imported)", "first (imported)"]);
+    // Stored as sent.
+    let stored: Vec<String> = t.sim.journals().into_iter().map(|j| j.narration).collect();
+    assert_eq!(stored, ["first", "second"]);
+}

@@ -202,6 +202,52 @@ async fn journals_are_found_by_narration_equality_or_contains_and_by_id() {
 }
 
 #[tokio::test]
+async fn a_where_of_ors_finds_a_whole_batch_in_one_call_and_a_bad_one_is_a_400() {
+    let t = start().await;
+    let sent: Vec<Value> = ["key aaa", "key bbb", "key ccc"]
+        .iter()
+        .map(|n| balanced(&format!("SRM · {n}"), "2019-08-19"))
+        .collect();
+    t.put_journals(&wrap(sent), false).await;
+    let query = |clause: &str| {
+        let mut url = reqwest::Url::parse("http://x/ManualJournals").unwrap();
+        url.query_pairs_mut()
+            .append_pair("where", clause)
+            .append_pair("page", "1");
+        format!("/ManualJournals?{}", url.query().unwrap())
+    };
+    let narrations = |v: &Value| {
+        let mut all: Vec<String> = v["ManualJournals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["Narration"].as_str().unwrap().to_owned())
+            .collect();
+        all.sort();
+        all
+    };
+    let both = body_json(
+        t.get(&query(
+            r#"Narration.Contains("key aaa") OR Narration.Contains("key ccc")"#,
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(narrations(&both), ["SRM · key aaa", "SRM · key ccc"]);
+    let grouped = body_json(
+        t.get(&query(
+            r#"(Narration.Contains("key a") || Narration.EndsWith("bbb")) AND Status=="POSTED""#,
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(narrations(&grouped), ["SRM · key aaa", "SRM · key bbb"]);
+    let bad = t.get(&query(r#"Reference=="x""#)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body_json(bad).await["Type"], "QueryParseException");
+}
+
+#[tokio::test]
 async fn pages_hold_one_hundred_journals() {
     let t = start().await;
     for batch in 0..3 {

@@ -4,6 +4,8 @@
 //! - Export throughput, proxy peak RSS and progress-poll latency: `proxy/examples/bench.rs`, two
 //!   processes started first and run while the rest is measured (they mostly wait for Xero's
 //!   limits): 10,000 journals 50 a call, and a 300-journal sample one a call, extrapolated.
+//! - Recovery after SIGKILL with three calls in flight (`bench recovery`), once plain and once
+//!   with every 10th call's connection dropped, run after the exports.
 //! - Planning 100,000 postings: criterion natively (`shared/benches/plan.rs`) and
 //!   `performance.now()` in headless Chromium (`shared/tests/plan_speed.rs`, release).
 //! - The release bundle (`trunk build --release`): sizes raw and gzipped; first render in Chromium.
@@ -125,6 +127,18 @@ fn spawn_export(
         .map_err(|e| format!("cannot start the export benchmark: {e}"))
 }
 
+fn recovery(env: &Env, journals: usize, drop_every: usize) -> Command {
+    let mut command = Command::new(env.root.join("target/release/examples/bench"));
+    command.current_dir(&env.root).args([
+        "recovery",
+        "--journals",
+        &journals.to_string(),
+        "--drop-every",
+        &drop_every.to_string(),
+    ]);
+    command
+}
+
 fn finish(mut child: Child) -> Result<String, String> {
     let mut text = String::new();
     if let Some(mut out) = child.stdout.take() {
@@ -201,6 +215,56 @@ fn refusals(fields: &BTreeMap<String, String>) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     }
+}
+
+/// Journals of each recovery scenario (20 calls: 3 in flight at the kill, 17 not sent yet).
+const RECOVERY_JOURNALS: usize = 1_000;
+
+/// The two recovery rows: SIGKILL with 3 calls in flight, plain and with dropped connections.
+#[allow(clippy::cast_precision_loss)]
+fn recovery_rows(
+    killed: &BTreeMap<String, String>,
+    dropping: &BTreeMap<String, String>,
+) -> Vec<Row> {
+    let get = |f: &BTreeMap<String, String>, k: &str| number(f, k).unwrap_or(f64::NAN);
+    let text =
+        |f: &BTreeMap<String, String>, k: &str| f.get(k).cloned().unwrap_or_else(|| "?".into());
+    let once = |f: &BTreeMap<String, String>| f.get("exactly_once").is_some_and(|v| v == "true");
+    let in_flight_calls = get(killed, "replays") + get(killed, "lookups");
+    vec![
+        row(
+            format!(
+                "Recovery: {RECOVERY_JOURNALS}-journal export at Xero's real limits, the proxy killed (SIGKILL) with 3 calls in flight, started again"
+            ),
+            format!(
+                "settled {:.1} s after the start; the 3 in-flight batches took {} calls ({} under their own keys, {} look-ups); {} accounting calls in all after the start ({} PUTs: the 17 batches not sent yet, and the 3 again); exactly once: {}",
+                get(killed, "settled_s"),
+                in_flight_calls,
+                text(killed, "replays"),
+                text(killed, "lookups"),
+                text(killed, "accounting_calls_after"),
+                text(killed, "puts_after"),
+                text(killed, "exactly_once"),
+            ),
+            "≤ 15 s; ≤ 1 call per in-flight batch while keys live; no duplicates",
+            Some(get(killed, "settled_s") <= 15.0 && in_flight_calls <= 3.0 && once(killed)),
+        ),
+        row(
+            "The same, with every 10th call's connection closed at once by Xero (saved 3 s later)",
+            format!(
+                "settled {:.1} s after the start; {} connections dropped; {} calls spent on recovery ({} PUTs under the in-flight keys, {} look-ups, the rest sending dropped calls again under their keys); duplicates in Xero: {}; exactly once: {}",
+                get(dropping, "settled_s"),
+                text(dropping, "dropped_connections"),
+                text(dropping, "recovery_calls"),
+                text(dropping, "replays"),
+                text(dropping, "lookups"),
+                text(dropping, "duplicates"),
+                text(dropping, "exactly_once"),
+            ),
+            "0 duplicates",
+            Some(dropping.get("duplicates").is_some_and(|d| d == "0") && once(dropping)),
+        ),
+    ]
 }
 
 /// One row of the table.
@@ -302,6 +366,20 @@ fn run_all(env: &Env, options: &Options) -> Result<(), String> {
     let batched = fields(&finish(batched)?, "bench export");
     let naive = fields(&finish(naive)?, "bench export");
     let get = |f: &BTreeMap<String, String>, k: &str| number(f, k).unwrap_or(f64::NAN);
+    let killed = fields(
+        &captured(
+            "recovery: the proxy killed with 3 calls in flight",
+            recovery(env, RECOVERY_JOURNALS, 0),
+        )?,
+        "bench recovery",
+    );
+    let dropping = fields(
+        &captured(
+            "recovery with every 10th call's connection dropped",
+            recovery(env, RECOVERY_JOURNALS, 10),
+        )?,
+        "bench recovery",
+    );
 
     // The floor: ceil(N / 50) calls at 60 a minute (600 with --quick).
     let per_minute = if quick { 600.0 } else { 60.0 };
@@ -366,6 +444,7 @@ fn run_all(env: &Env, options: &Options) -> Result<(), String> {
         ),
     ];
     rows.extend(bundle);
+    rows.extend(recovery_rows(&killed, &dropping));
     rows.push(row(
         "Proxy peak RSS during the batched export (VmHWM of the proxy's own process; the simulator and the pollers run in another)",
         format!(
@@ -580,6 +659,17 @@ status and `X-Rate-Limit-Problem`, for every accounting call (reference reads in
 simulator holds nothing else. The one-journal-per-call run (`WorkerSettings::batch_size = 1`) \
 is a 300-journal sample at real limits, extrapolated linearly; 10,000 one-journal calls would \
 also exceed Xero's 5,000 calls a day.
+- **Recovery**: `bench recovery --journals 1000 [--drop-every 10]`, run after the exports: the \
+same simulator at Xero's real limits and the proxy in its own process with the default worker. \
+Xero holds the first three calls; the proxy's process is killed (SIGKILL) with them in flight; \
+Xero then finishes them for nobody; a new proxy process starts on the same database. \
+\"Settled\" is the time from that start until the export's progress shows nothing pending or \
+posting. The in-flight batches' calls are the PUTs carrying their three Idempotency-Keys plus \
+any look-ups (`GET /ManualJournals`); \"calls spent on recovery\" are all accounting calls after \
+the start beyond one PUT for each of the 17 batches not sent yet. With `--drop-every 10` Xero \
+also closes the connection of every 10th call at once and saves that call 3 s later (the \
+product sends it again under its key; Xero answers 409 while still saving, then the original \
+answer).
 - **Peak RSS** is `VmHWM` in `/proc/<pid>/status` of the proxy's process, read just after Accept answers and again just before the proxy is stopped: the simulator, the bench's postings and the 50 pollers are in the parent process. `BENCH_WRAP=heaptrack` runs the proxy under heaptrack for a heap profile. The peak is Accept of the 10,000-journal export (30,000 postings in one request), not the posting. heaptrack (`bench export --journals 10000 --quick`, the same Accept) puts the heap's peak at ≈ 25 MB, while Accept plans: the 30,000 parsed postings (their `Vec` alone ≈ 7.6 MB, plus their strings), the 10,000 planned journals (≈ 12 MB) and SQLite's page cache (≈ 2 MB); the rest of the RSS is the program itself (≈ 11 MiB before the export) and malloc's overhead on that many small allocations. Accept keeps the chosen journals in the plan's own list (no copies), stores the postings first and drops each once stored, and needs no map of posting dates (a journal's postings carry its date); planned lines and their tracking are allocated at their size, not with room for four. With those, the peak went from ≈ 53 MiB to ≈ 43 MiB (≈ 75 MiB before the first round).
 - **Progress latency**: 50 pollers in the parent process, each `GET \
 /api/exports/{n}/progress` every 200 ms from Accept until the export settles; the time from \

@@ -20,8 +20,8 @@ use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSearch,
     ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
-    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, RetryRequest, StreamTicket,
-    VoidRequest,
+    MappingHistoryEntry, NewExport, Progress, ReferenceSnapshot, ResolveRequest, RetryRequest,
+    StreamTicket, VoidRequest,
 };
 
 pub use failure::{
@@ -108,6 +108,15 @@ pub trait Backend {
     }
     /// `POST /api/exports/{n}/journals/{key}/void`: the journal now.
     fn void(&self, _number: u64, _key: JournalKey, _request: VoidRequest) -> Fut<JournalDetail> {
+        unavailable()
+    }
+    /// `POST /api/exports/{n}/journals/{key}/resolve`: the journal now.
+    fn resolve(
+        &self,
+        _number: u64,
+        _key: JournalKey,
+        _request: ResolveRequest,
+    ) -> Fut<JournalDetail> {
         unavailable()
     }
     /// The G/L feed from a date, every page.
@@ -288,6 +297,10 @@ impl Backend for HttpBackend {
     }
     fn void(&self, number: u64, key: JournalKey, request: VoidRequest) -> Fut<JournalDetail> {
         let path = format!("{}/void", key_path(number, &key));
+        self.send(Request::post, &path, &request)
+    }
+    fn resolve(&self, number: u64, key: JournalKey, request: ResolveRequest) -> Fut<JournalDetail> {
+        let path = format!("{}/resolve", key_path(number, &key));
         self.send(Request::post, &path, &request)
     }
     fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {

@@ -1,5 +1,6 @@
 //! One journal of an export: its lines with Xero's account names, totals, source postings, the
-//! link into Xero, its history, and voiding with a reason.
+//! link into Xero, its history, voiding with a reason, and — for a journal that needs attention —
+//! marking it posted with the ManualJournalID found in Xero.
 
 use std::rc::Rc;
 
@@ -10,7 +11,7 @@ use yew::prelude::*;
 use super::modal::focus_in;
 use super::value_of;
 use crate::format;
-use crate::state::{PopupAction, VoidDraft};
+use crate::state::{PopupAction, ResolveDraft, VoidDraft};
 
 /// Props of [`JournalView`].
 #[derive(Properties, PartialEq)]
@@ -25,7 +26,9 @@ pub struct JournalProps {
     pub reference: Option<super::Shared<ReferenceSnapshot>>,
     /// A void being prepared.
     pub void: Option<VoidDraft>,
-    /// A void or retry is being sent.
+    /// A journal that needs attention being marked posted.
+    pub resolve: Option<ResolveDraft>,
+    /// A void, retry or resolve is being sent.
     pub busy: bool,
     /// The caller may void.
     pub can_void: bool,
@@ -33,6 +36,8 @@ pub struct JournalProps {
     pub on_action: Callback<PopupAction>,
     /// Send the confirmed void.
     pub on_void: Callback<()>,
+    /// Send the ManualJournalID found in Xero.
+    pub on_resolve: Callback<()>,
 }
 
 fn account_name(reference: Option<&ReferenceSnapshot>, code: &str) -> String {
@@ -189,14 +194,55 @@ pub fn JournalView(props: &JournalProps) -> Html {
                     <li>{ format!("{} · {} · {}", format::when(h.at), h.who, h.what) }</li>
                 }) }
             </ol>
+            { resolve_controls(props, row.state) }
             { void_controls(props, row.state) }
             </div>
         </div>
     }
 }
 
+/// For a journal that needs attention: the ManualJournalID found in Xero, checked there by the
+/// proxy before the journal is marked posted.
+fn resolve_controls(props: &JournalProps, state: JournalState) -> Html {
+    if !props.can_void || state != JournalState::NeedsAttention {
+        return html! {};
+    }
+    let key = props.journal_key.clone();
+    let start = props
+        .on_action
+        .reform(move |_: MouseEvent| PopupAction::StartResolve(key.clone()));
+    let Some(draft) = &props.resolve else {
+        return html! {
+            <div class="resolve">
+                <button type="button" name="resolve" onclick={start}>{ "Found it in Xero: mark posted…" }</button>
+            </div>
+        };
+    };
+    let on_id = props
+        .on_action
+        .reform(|e: InputEvent| PopupAction::SetResolveId(value_of(&e)));
+    let cancel = props
+        .on_action
+        .reform(|_: MouseEvent| PopupAction::CancelResolve);
+    let send = props.on_resolve.reform(|_: MouseEvent| ());
+    html! {
+        <div class="resolve">
+            <label class="field"><span>{ "The journal's ManualJournalID in Xero (its narration ends with this journal's key)" }</span>
+                <input type="text" name="resolve-id" value={draft.manual_journal_id.clone()} oninput={on_id} />
+            </label>
+            <button type="button" name="resolve-confirm" onclick={send}
+                disabled={props.busy || draft.manual_journal_id.trim().is_empty()}>{ "Check it in Xero and mark posted" }</button>
+            <button type="button" class="secondary" name="resolve-cancel" onclick={cancel}>{ "Cancel" }</button>
+        </div>
+    }
+}
+
 fn void_controls(props: &JournalProps, state: JournalState) -> Html {
-    if !props.can_void || !matches!(state, JournalState::Failed | JournalState::Pending) {
+    let voidable = matches!(
+        state,
+        JournalState::Failed | JournalState::Pending | JournalState::NeedsAttention
+    );
+    if !props.can_void || !voidable {
         return html! {};
     }
     let key = props.journal_key.clone();

@@ -37,6 +37,8 @@ pub struct PopupProps {
     pub on_retry: Callback<()>,
     /// Send the confirmed void.
     pub on_void: Callback<()>,
+    /// Send the ManualJournalID found in Xero for a journal that needs attention.
+    pub on_resolve: Callback<()>,
 }
 
 /// The Export Journals popup.
@@ -89,8 +91,9 @@ pub fn ExportPopup(props: &PopupProps) -> Html {
     let body = match &popup.selected {
         Some((key, detail)) => html! {
             <JournalView journal_key={key.clone()} detail={detail.clone()} currency={props.currency.clone()}
-                reference={props.reference.clone()} void={popup.void.clone()} busy={popup.busy}
-                can_void={props.can_void} on_action={props.on_action.clone()} on_void={props.on_void.clone()} />
+                reference={props.reference.clone()} void={popup.void.clone()} resolve={popup.resolve.clone()}
+                busy={popup.busy} can_void={props.can_void} on_action={props.on_action.clone()}
+                on_void={props.on_void.clone()} on_resolve={props.on_resolve.clone()} />
         },
         None => list(props),
     };
@@ -107,7 +110,7 @@ fn progress(props: &PopupProps) -> Html {
     let popup = &props.popup;
     let counts = popup.counts();
     let total = counts.total().max(1);
-    let done = counts.posted + counts.voided + counts.failed;
+    let done = counts.posted + counts.voided + counts.failed + counts.needs_attention;
     let percent = done * 100 / total;
     let status = popup
         .progress
@@ -125,6 +128,10 @@ fn progress(props: &PopupProps) -> Html {
     let headline = match status {
         ExportStatus::Exported => "Exported: every journal is posted or voided.".to_owned(),
         ExportStatus::Open if popup.running() => "Posting to Xero…".to_owned(),
+        ExportStatus::Open if counts.needs_attention > 0 => format!(
+            "Open: {} need attention — Xero never confirmed them. Check Xero for each one's narration, then mark it posted with the id found there, or void it.",
+            counts.needs_attention
+        ),
         ExportStatus::Open if counts.failed > 0 => {
             "Open: some journals failed. Retry them, or void them with a reason.".to_owned()
         }
@@ -137,6 +144,7 @@ fn progress(props: &PopupProps) -> Html {
                 <div class="bar posted" style={format!("width:{}%", counts.posted * 100 / total)}></div>
                 <div class="bar failed" style={format!("width:{}%", counts.failed * 100 / total)}></div>
                 <div class="bar voided" style={format!("width:{}%", counts.voided * 100 / total)}></div>
+                <div class="bar attention" style={format!("width:{}%", counts.needs_attention * 100 / total)}></div>
             </div>
             <p class="counts" data-testid="counts">
                 <span>{ format!("{percent}% · ") }</span>
@@ -144,6 +152,9 @@ fn progress(props: &PopupProps) -> Html {
                 <span class="c-failed">{ format!("{} failed", counts.failed) }</span>{ " · " }
                 <span class="c-pending">{ format!("{} pending", counts.pending + counts.posting) }</span>{ " · " }
                 <span class="c-voided">{ format!("{} voided", counts.voided) }</span>
+                if counts.needs_attention > 0 {
+                    { " · " }<span class="c-attention">{ format!("{} need attention", counts.needs_attention) }</span>
+                }
             </p>
             <p class="muted">{ headline }{ " " }{ eta.unwrap_or_default() }</p>
             if let Some(w) = waiting { <p class="waiting" role="status">{ w }</p> }
@@ -235,12 +246,13 @@ fn list(props: &PopupProps) -> Html {
 }
 
 /// The states the list can be filtered by, in the order the menu offers them.
-const FILTERS: [JournalState; 5] = [
+const FILTERS: [JournalState; 6] = [
     JournalState::Posted,
     JournalState::Failed,
     JournalState::Pending,
     JournalState::Posting,
     JournalState::Voided,
+    JournalState::NeedsAttention,
 ];
 
 fn row_view(row: &JournalRow, on_action: &Callback<PopupAction>) -> Html {
@@ -281,11 +293,17 @@ fn row_view(row: &JournalRow, on_action: &Callback<PopupAction>) -> Html {
                 }
             </>
         },
+        JournalState::NeedsAttention => html! {
+            <>
+                <span class="tag bad">{ "Needs attention" }</span>
+                <span class="message">{ format!(" {}", row.messages.join(" ")) }</span>
+            </>
+        },
         JournalState::Pending => html! { <span class="tag">{ "Pending" }</span> },
         JournalState::Posting => html! { <span class="tag">{ "Posting…" }</span> },
     };
     html! {
-        <tr class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase()))}
+        <tr class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase().replace(' ', "-")))}
             tabindex="0" data-key={row.key.to_string()} onclick={open} onkeydown={open_key}>
             <td>{ format::day(row.date) }</td>
             <td>{ &row.group }</td>

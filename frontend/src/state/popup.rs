@@ -1,5 +1,6 @@
 //! The Export Journals popup's state and its own actions: progress, the list's filter, sort and
-//! search, a journal's detail, and the steps of a void.
+//! search, a journal's detail, the steps of a void, and marking a journal that needs attention
+//! posted.
 
 use std::rc::Rc;
 
@@ -43,6 +44,16 @@ pub struct VoidDraft {
     pub confirming: bool,
 }
 
+/// A journal that needs attention being marked posted: the ManualJournalID someone found in
+/// Xero (the proxy checks it there before it takes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveDraft {
+    /// The journal.
+    pub key: JournalKey,
+    /// The id as typed.
+    pub manual_journal_id: String,
+}
+
 /// Everything that changes the popup alone.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PopupAction {
@@ -70,7 +81,13 @@ pub enum PopupAction {
     ConfirmVoid,
     /// Give up voiding.
     CancelVoid,
-    /// A retry or void is being sent (`true`) or was answered (`false`).
+    /// Start marking a journal that needs attention posted.
+    StartResolve(JournalKey),
+    /// The ManualJournalID as typed.
+    SetResolveId(String),
+    /// Give up marking it posted.
+    CancelResolve,
+    /// A retry, void or resolve is being sent (`true`) or was answered (`false`).
     SetBusy(bool),
     /// Close the popup (the page removes it).
     Close,
@@ -97,7 +114,9 @@ pub struct Popup {
     pub selected: Option<(JournalKey, Option<Rc<JournalDetail>>)>,
     /// A void being prepared.
     pub void: Option<VoidDraft>,
-    /// A retry or void is being sent.
+    /// A journal that needs attention being marked posted.
+    pub resolve: Option<ResolveDraft>,
+    /// A retry, void or resolve is being sent.
     pub busy: bool,
     /// Events or polling.
     pub live: LiveMode,
@@ -115,6 +134,7 @@ impl Popup {
             search: String::new(),
             selected: None,
             void: None,
+            resolve: None,
             busy: false,
             live: LiveMode::Events,
         }
@@ -209,6 +229,7 @@ impl Popup {
             PopupAction::SelectJournal(key) => {
                 self.selected = Some((key, None));
                 self.void = None;
+                self.resolve = None;
             }
             PopupAction::JournalLoaded(detail) => {
                 if let Some((key, slot)) = &mut self.selected
@@ -220,8 +241,10 @@ impl Popup {
             PopupAction::CloseJournal => {
                 self.selected = None;
                 self.void = None;
+                self.resolve = None;
             }
             PopupAction::StartVoid(key) => {
+                self.resolve = None;
                 self.void = Some(VoidDraft {
                     key,
                     reason: String::new(),
@@ -242,10 +265,24 @@ impl Popup {
                 }
             }
             PopupAction::CancelVoid => self.void = None,
+            PopupAction::StartResolve(key) => {
+                self.void = None;
+                self.resolve = Some(ResolveDraft {
+                    key,
+                    manual_journal_id: String::new(),
+                });
+            }
+            PopupAction::SetResolveId(id) => {
+                if let Some(draft) = &mut self.resolve {
+                    draft.manual_journal_id = id;
+                }
+            }
+            PopupAction::CancelResolve => self.resolve = None,
             PopupAction::SetBusy(busy) => {
                 self.busy = busy;
                 if !busy {
                     self.void = None;
+                    self.resolve = None;
                     self.rows_stale = true;
                     // The retry or void changed the export: progress from before it (kept once
                     // the export settled and its events stopped) would hide that, so the re-read
@@ -290,10 +327,11 @@ fn row_text(row: &JournalRow) -> String {
 
 fn state_rank(state: JournalState) -> u8 {
     match state {
-        JournalState::Failed => 0,
-        JournalState::Posting => 1,
-        JournalState::Pending => 2,
-        JournalState::Posted => 3,
-        JournalState::Voided => 4,
+        JournalState::NeedsAttention => 0,
+        JournalState::Failed => 1,
+        JournalState::Posting => 2,
+        JournalState::Pending => 3,
+        JournalState::Posted => 4,
+        JournalState::Voided => 5,
     }
 }

@@ -412,6 +412,63 @@ fn visible_exports(state: &State) -> Vec<u64> {
 }
 
 #[test]
+fn a_journal_that_needs_attention_is_marked_posted_with_an_id_kept_until_the_proxy_takes_it() {
+    let detail = fixtures::export_needing_attention();
+    let key = detail.journals[1].key.clone();
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(detail),
+            Action::Popup(PopupAction::SetSort(SortKey::State)),
+            Action::Popup(PopupAction::StartVoid(key.clone())),
+            Action::Popup(PopupAction::StartResolve(key.clone())),
+            Action::Popup(PopupAction::SetResolveId("mj-9".into())),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert_eq!(
+        popup.visible_rows()[0].state,
+        JournalState::NeedsAttention,
+        "first when sorted by state"
+    );
+    assert!(popup.void.is_none(), "one way out at a time");
+    assert_eq!(
+        popup.resolve,
+        Some(ResolveDraft {
+            key: key.clone(),
+            manual_journal_id: "mj-9".into()
+        })
+    );
+    // Refused (not in Xero, not this journal): the id stays to be corrected.
+    let state = run(
+        state,
+        [
+            Action::Popup(PopupAction::SetBusy(true)),
+            Action::Fail(Area::Export, "Xero has no manual journal mj-9".into()),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert!(!popup.busy && popup.resolve.is_some());
+    let state = run(
+        state,
+        [
+            Action::Popup(PopupAction::SetBusy(true)),
+            Action::Popup(PopupAction::SetBusy(false)),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert!(popup.resolve.is_none() && popup.rows_stale);
+    let state = run(
+        state,
+        [
+            Action::Popup(PopupAction::StartResolve(key)),
+            Action::Popup(PopupAction::CancelResolve),
+        ],
+    );
+    assert!(state.popup.as_ref().unwrap().resolve.is_none());
+}
+
+#[test]
 fn the_lookup_filters_by_number_and_date_and_moves_with_the_keys() {
     let state = run(
         State::default(),

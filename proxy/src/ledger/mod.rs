@@ -2,10 +2,14 @@
 //! which postings each journal holds, the source postings, and every journal's history.
 //!
 //! Everything here is synchronous and short, run under [`crate::db::Db::with`]; the rules that
-//! keep "a posting in at most one live journal" are in the schema (`0002_exports.sql`) and in
-//! the transactions below. [`read`] answers the API, [`write`] records what people and the
-//! worker do.
+//! keep "a posting in at most one live journal of an organisation" are in the schema
+//! (`0002_exports.sql`, `0005_exactly_once.sql`) and in the transactions below. [`read`] answers
+//! the API, [`write`] records what people do, [`posting`] what the worker does, [`calls`] keeps
+//! each call to Xero; [`names`] is how states are stored.
 
+pub mod calls;
+pub mod names;
+pub mod posting;
 pub mod read;
 pub mod tally;
 pub mod write;
@@ -13,42 +17,25 @@ pub mod write;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use srm_xero_shared::PlannedJournal;
-use srm_xero_shared::api::JournalState;
+use srm_xero_shared::api::{ExportStatus, JournalState};
+
+use names::Named;
 
 /// Who the worker is in histories.
 pub const WORKER: &str = "srm-xero";
 
-/// A journal's state as stored.
-pub fn state_text(state: JournalState) -> &'static str {
-    match state {
-        JournalState::Pending => "pending",
-        JournalState::Posting => "posting",
-        JournalState::Posted => "posted",
-        JournalState::Failed => "failed",
-        JournalState::Voided => "voided",
-    }
-}
-
-/// A stored state read back (an unknown text cannot be written: the schema checks it).
-pub fn parse_state(text: &str) -> JournalState {
-    match text {
-        "posting" => JournalState::Posting,
-        "posted" => JournalState::Posted,
-        "failed" => JournalState::Failed,
-        "voided" => JournalState::Voided,
-        _ => JournalState::Pending,
-    }
-}
-
-/// A journal the worker holds: its row id, export and the journal as planned.
+/// A journal the worker holds: its row id, export, the journal as planned, and how many
+/// Idempotency-Keys it has used without a confirmed outcome (this one included).
 #[derive(Debug, Clone)]
 pub struct Claimed {
     /// The row id.
     pub id: i64,
     /// The export.
     pub export: u64,
-    /// The journal as stored.
+    /// The journal as stored (its narration is what was sent).
     pub planned: PlannedJournal,
+    /// Idempotency-Keys used so far.
+    pub keys_used: u32,
 }
 
 /// `u64` from SQLite's `i64` (numbers we wrote are never negative).
@@ -80,10 +67,31 @@ pub fn note(
 pub fn settle_status(conn: &Connection, export: u64) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE exports SET status = CASE WHEN EXISTS (
-             SELECT 1 FROM journals WHERE export = ?1 AND state NOT IN ('posted', 'voided'))
-           THEN 'open' ELSE 'exported' END
+             SELECT 1 FROM journals WHERE export = ?1 AND state NOT IN (?2, ?3))
+           THEN ?4 ELSE ?5 END
          WHERE number = ?1",
-        params![i64_of(export)],
+        params![
+            i64_of(export),
+            Named(JournalState::Posted),
+            Named(JournalState::Voided),
+            Named(ExportStatus::Open),
+            Named(ExportStatus::Exported),
+        ],
     )?;
     Ok(())
+}
+
+/// A journal's row id and state, found by export and key.
+pub fn journal_row(
+    conn: &Connection,
+    export: u64,
+    key: &str,
+) -> rusqlite::Result<Option<(i64, JournalState)>> {
+    use rusqlite::OptionalExtension as _;
+    conn.query_row(
+        "SELECT id, state FROM journals WHERE export = ?1 AND key = ?2",
+        params![i64_of(export), key],
+        |r| Ok((r.get(0)?, r.get::<_, Named<JournalState>>(1)?.0)),
+    )
+    .optional()
 }

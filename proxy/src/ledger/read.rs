@@ -5,24 +5,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use srm_xero_shared::api::{
     Counts, ExportSearch, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry,
-    JournalDetail, JournalRow, JournalState, VoidInfo,
+    JournalDetail, JournalRow, JournalState, OrganisationRef, VoidInfo,
 };
 use srm_xero_shared::{JournalKey, PlannedJournal, Posting};
 
-use super::{i64_of, parse_state, u64_of, write::live_exports};
+use super::names::Named;
+use super::{i64_of, u64_of, write::live_exports};
 
 /// A link to a manual journal in Xero.
 pub fn xero_url(id: &str) -> String {
     format!("https://go.xero.com/Journal/View.aspx?invoiceID={id}")
-}
-
-/// An export's stored status read back.
-pub(super) fn status_of(text: &str) -> ExportStatus {
-    if text == "exported" {
-        ExportStatus::Exported
-    } else {
-        ExportStatus::Open
-    }
 }
 
 /// Journals per state of one export.
@@ -31,27 +23,46 @@ pub fn counts(conn: &Connection, export: u64) -> rusqlite::Result<Counts> {
         .prepare_cached("SELECT state, COUNT(*) FROM journals WHERE export = ?1 GROUP BY state")?;
     let mut counts = Counts::default();
     let rows = statement.query_map([i64_of(export)], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        Ok((r.get::<_, Named<JournalState>>(0)?.0, r.get::<_, i64>(1)?))
     })?;
     for row in rows {
         let (state, n) = row?;
-        let n = u32::try_from(n).unwrap_or(u32::MAX);
-        match parse_state(&state) {
-            JournalState::Pending => counts.pending = n,
-            JournalState::Posting => counts.posting = n,
-            JournalState::Posted => counts.posted = n,
-            JournalState::Failed => counts.failed = n,
-            JournalState::Voided => counts.voided = n,
-        }
+        *counts.of_mut(state) = u32::try_from(n).unwrap_or(u32::MAX);
     }
     Ok(counts)
+}
+
+/// An export's status and the organisation it is bound to.
+pub fn standing(
+    conn: &Connection,
+    export: u64,
+) -> rusqlite::Result<Option<(ExportStatus, Option<OrganisationRef>)>> {
+    conn.query_row(
+        "SELECT status, tenant_id, tenant_name FROM exports WHERE number = ?1",
+        [i64_of(export)],
+        |r| {
+            Ok((
+                r.get::<_, Named<ExportStatus>>(0)?.0,
+                organisation(r.get(1)?, r.get(2)?),
+            ))
+        },
+    )
+    .optional()
+}
+
+/// An organisation from its stored id and name.
+pub fn organisation(tenant_id: Option<String>, name: Option<String>) -> Option<OrganisationRef> {
+    tenant_id.map(|tenant_id| OrganisationRef {
+        name: name.unwrap_or_else(|| tenant_id.clone()),
+        tenant_id,
+    })
 }
 
 /// One export's summary, if it exists.
 pub fn summary(conn: &Connection, export: u64) -> rusqlite::Result<Option<ExportSummary>> {
     let row = conn
         .query_row(
-            "SELECT number, from_date, created_at, created_by, status FROM exports WHERE number = ?1",
+            "SELECT number, from_date, created_at, created_by FROM exports WHERE number = ?1",
             [i64_of(export)],
             |r| {
                 Ok((
@@ -59,22 +70,25 @@ pub fn summary(conn: &Connection, export: u64) -> rusqlite::Result<Option<Export
                     r.get::<_, NaiveDate>(1)?,
                     r.get::<_, DateTime<Utc>>(2)?,
                     r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
                 ))
             },
         )
         .optional()?;
-    row.map(|(number, from_date, created_at, created_by, status)| {
-        Ok(ExportSummary {
-            number: u64_of(number),
-            from_date,
-            created_at,
-            created_by,
-            status: status_of(&status),
-            counts: counts(conn, u64_of(number))?,
-        })
-    })
-    .transpose()
+    let Some((number, from_date, created_at, created_by)) = row else {
+        return Ok(None);
+    };
+    let Some((status, organisation)) = standing(conn, u64_of(number))? else {
+        return Ok(None);
+    };
+    Ok(Some(ExportSummary {
+        number: u64_of(number),
+        from_date,
+        created_at,
+        created_by,
+        status,
+        counts: counts(conn, u64_of(number))?,
+        organisation,
+    }))
 }
 
 /// Exports, newest first: the one numbered `number`, or those created on or synced from `date`,
@@ -137,7 +151,7 @@ fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
         narration: planned.narration.clone(),
         total: planned.debits(),
         line_count: u32::try_from(planned.lines.len()).unwrap_or(u32::MAX),
-        state: parse_state(&r.get::<_, String>(2)?),
+        state: r.get::<_, Named<JournalState>>(2)?.0,
         xero_url: xero_id.as_deref().map(xero_url),
         xero_id,
         messages: serde_json::from_str(&messages).unwrap_or_default(),
@@ -212,24 +226,40 @@ pub fn journal(
     }))
 }
 
-/// Which of `ids` are in a live journal, and the latest posting date ever in one.
-pub fn exported(conn: &Connection, ids: &[String]) -> rusqlite::Result<ExportedPostings> {
+/// Which of `ids` are in a live journal of `tenant` (or of no organisation yet), and the latest
+/// posting date ever in one.
+pub fn exported(
+    conn: &Connection,
+    tenant: Option<&str>,
+    ids: &[String],
+) -> rusqlite::Result<ExportedPostings> {
     let last_exported_date = conn.query_row(
-        "SELECT MAX(posting_date) FROM journal_postings WHERE live = 1",
-        [],
+        "SELECT MAX(posting_date) FROM journal_postings
+         WHERE live = 1 AND (?1 IS NULL OR tenant_id IS NULL OR tenant_id = ?1)",
+        [tenant],
         |r| r.get::<_, Option<NaiveDate>>(0),
     )?;
     Ok(ExportedPostings {
-        exported: live_exports(conn, ids)?,
+        exported: live_exports(conn, tenant, ids)?,
         last_exported_date,
     })
 }
 
-/// Open exports with journals still to send (for the worker's progress).
+/// Journals still to send or settle, in any organisation.
 pub fn remaining(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row(
-        "SELECT COUNT(*) FROM journals WHERE state IN ('pending', 'posting')",
-        [],
+        "SELECT COUNT(*) FROM journals WHERE state IN (?1, ?2)",
+        params![Named(JournalState::Pending), Named(JournalState::Posting)],
+        |r| r.get::<_, i64>(0).map(u64_of),
+    )
+}
+
+/// Pending journals the worker may send to `tenant` (bound to it, or to no organisation yet).
+pub fn pending_for(conn: &Connection, tenant: &str) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM journals
+         WHERE state = ?1 AND (tenant_id = ?2 OR tenant_id IS NULL)",
+        params![Named(JournalState::Pending), tenant],
         |r| r.get::<_, i64>(0).map(u64_of),
     )
 }

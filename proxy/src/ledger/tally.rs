@@ -6,35 +6,25 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use rusqlite::OptionalExtension as _;
-use srm_xero_shared::api::{Counts, ExportStatus, JournalState};
+use srm_xero_shared::api::{Counts, ExportStatus, JournalState, OrganisationRef};
 
-use super::i64_of;
 use crate::db::Db;
 
 /// One export as progress reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
     /// Open or exported.
     pub status: ExportStatus,
     /// Journals per state.
     pub counts: Counts,
+    /// The organisation it is bound to, when it is.
+    pub organisation: Option<OrganisationRef>,
 }
 
 /// The counts of the exports read so far; one per proxy (in the worker's hub).
 #[derive(Debug, Default)]
 pub struct Tally {
     exports: Mutex<HashMap<u64, Standing>>,
-}
-
-fn slot(counts: &mut Counts, state: JournalState) -> &mut u32 {
-    match state {
-        JournalState::Pending => &mut counts.pending,
-        JournalState::Posting => &mut counts.posting,
-        JournalState::Posted => &mut counts.posted,
-        JournalState::Failed => &mut counts.failed,
-        JournalState::Voided => &mut counts.voided,
-    }
 }
 
 impl Tally {
@@ -45,25 +35,19 @@ impl Tally {
     /// Export `number` now: from memory, or counted in the database the first time.
     pub fn standing(&self, db: &Db, number: u64) -> rusqlite::Result<Option<Standing>> {
         if let Some(known) = self.exports().get(&number) {
-            return Ok(Some(*known));
+            return Ok(Some(known.clone()));
         }
         // Under the database's lock: no change can land between the count and keeping it.
         db.with(|conn| {
-            let Some(status) = conn
-                .query_row(
-                    "SELECT status FROM exports WHERE number = ?1",
-                    [i64_of(number)],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?
-            else {
+            let Some((status, organisation)) = super::read::standing(conn, number)? else {
                 return Ok(None);
             };
             let standing = Standing {
-                status: super::read::status_of(&status),
+                status,
                 counts: super::read::counts(conn, number)?,
+                organisation,
             };
-            self.exports().insert(number, standing);
+            self.exports().insert(number, standing.clone());
             Ok(Some(standing))
         })
     }
@@ -78,15 +62,22 @@ impl Tally {
         let Some(standing) = exports.get_mut(&export) else {
             return;
         };
-        let source = slot(&mut standing.counts, from);
+        let source = standing.counts.of_mut(from);
         *source = source.saturating_sub(n);
-        *slot(&mut standing.counts, to) += n;
+        *standing.counts.of_mut(to) += n;
         // As `settle_status` decides: exported once every journal is posted or voided.
         let c = standing.counts;
-        standing.status = if c.pending + c.posting + c.failed == 0 {
+        standing.status = if c.posted + c.voided == c.total() {
             ExportStatus::Exported
         } else {
             ExportStatus::Open
         };
+    }
+
+    /// Export `export` is now bound to `organisation` (its first journal was sent there).
+    pub fn bound(&self, export: u64, organisation: &OrganisationRef) {
+        if let Some(standing) = self.exports().get_mut(&export) {
+            standing.organisation = Some(organisation.clone());
+        }
     }
 }

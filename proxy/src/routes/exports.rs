@@ -1,5 +1,5 @@
 //! `/api/exports` and `/api/exported`: SRM's Export Transaction # — create, find, read, follow
-//! (plain GET or server-sent events), retry and void.
+//! (plain GET or server-sent events), retry, void, and resolve a journal that needs attention.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -12,7 +12,8 @@ use futures_util::Stream;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ApiError, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
-    ExportedPostings, JournalDetail, NewExport, Progress, RetryRequest, VoidRequest,
+    ExportedPostings, JournalDetail, NewExport, Progress, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 
 use crate::AppState;
@@ -26,7 +27,8 @@ fn key_of(text: &str) -> Result<JournalKey, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("{text} is not a journal key")))
 }
 
-/// Which of these postings are already exported (in a posted or in-flight journal).
+/// Which of these postings are already exported to the organisation connected now (in a posted,
+/// in-flight or needs-attention journal of it).
 #[utoipa::path(post, path = "/api/exported", tag = "exports",
     security(("caller_token" = [])),
     request_body(content = ExportedLookup, description = "ExportedLookup: posting_ids"),
@@ -38,11 +40,11 @@ pub async fn exported(
     _caller: Caller,
     ApiJson(lookup): ApiJson<ExportedLookup>,
 ) -> Result<Json<ExportedPostings>, AppError> {
-    Ok(Json(
-        state
-            .db()
-            .with(|c| read::exported(c, &lookup.posting_ids))?,
-    ))
+    let organisation = state.connections().organisation()?;
+    let tenant = organisation.as_ref().map(|o| o.tenant_id.as_str());
+    Ok(Json(state.db().with(|c| {
+        read::exported(c, tenant, &lookup.posting_ids)
+    })?))
 }
 
 /// Exports by number, by day or by a range of days (newest first; the latest 50 without any).
@@ -234,7 +236,7 @@ pub async fn retry(
     Ok(Json(crate::exports::detail(&state, n)?))
 }
 
-/// Void a pending or failed journal, with a reason.
+/// Void a pending, failed or needs-attention journal, with a reason.
 #[utoipa::path(post, path = "/api/exports/{n}/journals/{key}/void", tag = "exports",
     security(("caller_token" = [])),
     params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
@@ -252,6 +254,34 @@ pub async fn void(
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;
     crate::exports::void(&state, &caller, n, &key, &request.reason)?;
+    state
+        .db()
+        .with(|c| read::journal(c, n, &key))?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+}
+
+/// Mark a journal that needs attention posted, with the ManualJournalID found in Xero: checked in
+/// Xero first (the export's organisation, a narration carrying the journal's key, not voided).
+#[utoipa::path(post, path = "/api/exports/{n}/journals/{key}/resolve", tag = "exports",
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
+    request_body(content = ResolveRequest, description = "ResolveRequest: manual_journal_id (found in Xero)"),
+    responses(
+        (status = 200, description = "JournalDetail after marking it posted", body = JournalDetail),
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 404, description = "ApiError: no such export or journal", body = ApiError),
+        (status = 409, description = "ApiError: the journal does not need attention, or its organisation is not connected", body = ApiError),
+        (status = 422, description = "ApiError: not a ManualJournalID, not in Xero, voided there, or not this journal", body = ApiError),
+        (status = 502, description = "ApiError: Xero could not be asked", body = ApiError)))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((n, key)): ApiPath<(u64, String)>,
+    ApiJson(request): ApiJson<ResolveRequest>,
+) -> Result<Json<JournalDetail>, AppError> {
+    let key = key_of(&key)?;
+    crate::exports::resolve(&state, &caller, n, &key, &request.manual_journal_id).await?;
     state
         .db()
         .with(|c| read::journal(c, n, &key))?

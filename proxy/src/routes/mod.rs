@@ -40,6 +40,10 @@ pub fn api() -> Router<AppState> {
         .route("/api/exports/{n}/retry", post(exports::retry))
         .route("/api/exports/{n}/journals/{key}", get(exports::journal))
         .route("/api/exports/{n}/journals/{key}/void", post(exports::void))
+        .route(
+            "/api/exports/{n}/journals/{key}/resolve",
+            post(exports::resolve),
+        )
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(api_method_not_allowed)

@@ -160,6 +160,7 @@ impl Modify for CommonAnswers {
         super::exports::events,
         super::exports::retry,
         super::exports::void,
+        super::exports::resolve,
         document,
     ),
     modifiers(&CallerToken, &CommonAnswers)

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use srm_xero_shared::api::Waiting;
+use srm_xero_shared::api::{OrganisationRef, Waiting};
 use tokio::sync::{Notify, watch};
 
 use super::WorkerSettings;
@@ -34,6 +34,8 @@ struct Inner {
 #[derive(Debug, Default)]
 struct Status {
     waiting: Option<Waiting>,
+    /// The organisation connected now, as the worker last saw it.
+    organisation: Option<OrganisationRef>,
     /// (when, journals settled): posted or failed.
     done: VecDeque<(DateTime<Utc>, u64)>,
 }
@@ -103,15 +105,32 @@ impl Hub {
 
     /// Says why posting is paused (or that it no longer is).
     pub fn set_waiting(&self, waiting: Option<Waiting>) {
+        self.update(|s| &mut s.waiting, waiting);
+    }
+
+    /// Sets one field of the status, counting a change when it is one.
+    fn update<T: PartialEq>(&self, field: impl FnOnce(&mut Status) -> &mut T, value: T) {
         let changed = {
             let mut status = self.status();
-            let changed = status.waiting != waiting;
-            status.waiting = waiting;
+            let slot = field(&mut status);
+            let changed = *slot != value;
+            *slot = value;
             changed
         };
         if changed {
             self.changed();
         }
+    }
+
+    /// The organisation connected now, as the worker last saw it (progress compares each
+    /// export's own organisation with it without reading the database).
+    pub fn organisation(&self) -> Option<OrganisationRef> {
+        self.status().organisation.clone()
+    }
+
+    /// The worker saw `organisation` connected.
+    pub fn set_organisation(&self, organisation: Option<OrganisationRef>) {
+        self.update(|s| &mut s.organisation, organisation);
     }
 
     /// Records `count` journals settled at `at`.

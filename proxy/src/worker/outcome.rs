@@ -1,14 +1,17 @@
-//! Xero's answer to a call, matched to journals by the key in each element's Narration (never by
-//! position: whether Xero keeps the request's order is unconfirmed, XERO.md), then recorded.
+//! Xero's answer to a call, paired with the journals the call carried — never by position
+//! (whether Xero keeps the request's order is unconfirmed, XERO.md) and never by parsing free
+//! text for "the first key": each element pairs with the one sent journal whose narration it is,
+//! or whose `key <key>` marker it alone carries ([`srm_xero_shared::plan::narration::pair`]).
+//! An element that pairs with none, or could be several, is a protocol anomaly: logged, noted in
+//! the journals' histories, and those journals are looked up rather than sent again.
 
-use std::collections::HashMap;
-
-use srm_xero_shared::JournalKey;
+use srm_xero_shared::plan::narration::{Pairing, Sent, pair};
 use srm_xero_shared::xero::{ManualJournal, ManualJournals};
 
 use super::Ctx;
 use crate::ledger::Claimed;
-use crate::ledger::write::{Outcome, settle};
+use crate::ledger::calls::Call;
+use crate::ledger::posting::{Outcome, note_each, settle};
 
 /// What one answer element says about its journal (`None`: nothing usable).
 pub fn judge(element: &ManualJournal) -> Option<Outcome> {
@@ -39,41 +42,105 @@ pub fn judge(element: &ManualJournal) -> Option<Outcome> {
     }
 }
 
-/// Records a 2xx answer; answers the journals it says nothing clear about.
-pub(crate) fn apply(ctx: &Ctx, batch: &[Claimed], body: &[u8]) -> Vec<Claimed> {
+/// A narration short enough for a log line.
+fn shown(narration: &str) -> String {
+    let mut text: String = narration.chars().take(120).collect();
+    if text.len() < narration.len() {
+        text.push('…');
+    }
+    text
+}
+
+/// Records a 2xx answer to `call`; answers the journals it does not settle clearly.
+pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -> Vec<Claimed> {
     let answer: ManualJournals = match serde_json::from_slice(body) {
         Ok(a) => a,
         Err(e) => {
-            tracing::warn!(error = %e, "Xero's answer does not parse; looking the journals up");
-            return batch.to_vec();
+            tracing::error!(key = %call.key, error = %e, "protocol anomaly: Xero's answer does not parse; looking the journals up");
+            note(
+                ctx,
+                journals,
+                &format!(
+                    "Xero's answer to the call with Idempotency-Key {} does not parse ({e}): the journal is looked up in Xero, not sent again",
+                    call.key
+                ),
+            );
+            return journals.to_vec();
         }
     };
-    let mut by_key: HashMap<JournalKey, Outcome> = HashMap::new();
+    let sent: Vec<Sent<'_>> = journals
+        .iter()
+        .map(|j| Sent {
+            key: &j.planned.key,
+            narration: &j.planned.narration,
+        })
+        .collect();
+    let mut hits = vec![0u32; journals.len()];
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; journals.len()];
+    let mut anomalies = Vec::new();
     for element in &answer.manual_journals {
-        if let (Some(key), Some(outcome)) =
-            (JournalKey::find_in(&element.narration), judge(element))
-        {
-            by_key.insert(key, outcome);
+        match pair(&element.narration, &sent) {
+            Pairing::One(i) => {
+                hits[i] += 1;
+                outcomes[i] = judge(element);
+            }
+            Pairing::NoMatch => anomalies.push(format!(
+                "an element (narration \"{}\") matches no journal of the call",
+                shown(&element.narration)
+            )),
+            Pairing::Ambiguous(candidates) => anomalies.push(format!(
+                "an element (narration \"{}\") could be any of {} journals of the call",
+                shown(&element.narration),
+                candidates.len()
+            )),
         }
     }
-    let mut unknown = Vec::new();
     let mut known = Vec::new();
-    for journal in batch {
-        match by_key.remove(&journal.planned.key) {
-            Some(outcome) => known.push((journal, outcome)),
-            None => unknown.push(journal.clone()),
+    let mut unclear = Vec::new();
+    for ((journal, hits), outcome) in journals.iter().zip(hits).zip(outcomes) {
+        match (hits, outcome) {
+            (1, Some(outcome)) => known.push((journal, outcome)),
+            (0, _) => unclear.push((journal, "the answer has no element for it")),
+            (1, None) => unclear.push((journal, "its element has no ManualJournalID")),
+            _ => unclear.push((journal, "the answer has several elements for it")),
         }
+    }
+    if !anomalies.is_empty() || !unclear.is_empty() {
+        tracing::error!(
+            key = %call.key,
+            journals = journals.len(),
+            elements = answer.manual_journals.len(),
+            unclear = unclear.len(),
+            anomalies = ?anomalies,
+            "protocol anomaly: Xero's answer does not pair with the call's journals; the unclear ones are looked up"
+        );
     }
     record_each(ctx, &known);
-    unknown
+    for (journal, why) in &unclear {
+        note(
+            ctx,
+            std::slice::from_ref(*journal),
+            &format!(
+                "Xero's answer to the call with Idempotency-Key {} is unclear about this journal ({why}{}): it is looked up in Xero, not sent again",
+                call.key,
+                if anomalies.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", anomalies.join("; "))
+                }
+            ),
+        );
+    }
+    unclear.into_iter().map(|(j, _)| j.clone()).collect()
 }
 
-/// Records the same kind of outcome for every journal of `batch`.
-pub(crate) fn record(ctx: &Ctx, batch: &[Claimed], outcome: impl Fn(&Claimed) -> Outcome) {
-    let all: Vec<_> = batch.iter().map(|j| (j, outcome(j))).collect();
+/// Records the same kind of outcome for every journal of `journals`.
+pub(crate) fn record(ctx: &Ctx, journals: &[Claimed], outcome: impl Fn(&Claimed) -> Outcome) {
+    let all: Vec<_> = journals.iter().map(|j| (j, outcome(j))).collect();
     record_each(ctx, &all);
 }
 
+/// Records each journal's outcome.
 pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
     let now = ctx.state.now();
     let mut settled = 0;
@@ -83,7 +150,7 @@ pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
             .db()
             .with(|c| settle(c, ctx.hub().tally(), journal, outcome, now))
         {
-            // The journal stays `posting`: the next start-up looks it up in Xero.
+            // The journal stays `posting`: the next start-up settles its call.
             tracing::error!(error = %e, key = %journal.planned.key, "cannot record an outcome");
         }
         if !matches!(outcome, Outcome::Requeue(_)) {
@@ -92,6 +159,15 @@ pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
     }
     ctx.hub().settled(now, settled);
     ctx.hub().changed();
+}
+
+/// Adds `what` to each journal's history.
+pub(crate) fn note(ctx: &Ctx, journals: &[Claimed], what: &str) {
+    let now = ctx.state.now();
+    let all: Vec<&Claimed> = journals.iter().collect();
+    if let Err(e) = ctx.state.db().with(|c| note_each(c, &all, now, what)) {
+        tracing::error!(error = %e, "cannot record a journal's history");
+    }
 }
 
 #[cfg(test)]

@@ -400,6 +400,33 @@ impl Connections {
         self.status().map_err(ChooseError::Xero)
     }
 
+    /// The organisation journals go to now: the chosen one, while connected (no token is read).
+    pub fn organisation(&self) -> Result<Option<OrganisationRef>, XeroError> {
+        let row = self
+            .db
+            .with(|c| {
+                c.query_row(
+                    "SELECT tenant_id, tenant_name FROM xero_connection
+                     WHERE id = 1 AND state = 'connected'",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                        ))
+                    },
+                )
+                .optional()
+            })
+            .map_err(|e| XeroError::Other(format!("database: {e}")))?;
+        Ok(row.and_then(|(id, name)| {
+            id.map(|tenant_id| OrganisationRef {
+                name: name.unwrap_or_else(|| tenant_id.clone()),
+                tenant_id,
+            })
+        }))
+    }
+
     /// A usable access token and the chosen tenant, refreshing first when needed.
     pub async fn access(&self) -> Result<(SecretString, String), XeroError> {
         if let Some(ready) = self.usable(self.now())? {

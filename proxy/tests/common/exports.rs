@@ -15,7 +15,8 @@ use srm_xero_tests::sim::{Fault, FaultKind, StoredJournal};
 
 use super::TestApp;
 
-pub const DIVISIONS: [&str; 3] = ["Vancouver", "Calgary", "Edmonton"];
+/// The demo organisation's division options; "Turkey Creek" says `key ` before each journal's own key.
+pub const DIVISIONS: [&str; 3] = ["Vancouver", "Calgary", "Turkey Creek"];
 
 pub fn first_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2019, 7, 20).unwrap()
@@ -42,10 +43,16 @@ pub fn posting(id: &str, date: NaiveDate, account: &str, division: &str, amount:
 /// Postings making `journals` journals (one per date and division), two or three postings each,
 /// ids prefixed with `prefix` so two G/Ls can overlap on purpose or not at all.
 pub fn gl(prefix: &str, journals: usize) -> Vec<Posting> {
+    gl_in(prefix, journals, &DIVISIONS)
+}
+
+/// [`gl`] over these divisions (each must be a tracking option in Xero: [`add_divisions`]).
+pub fn gl_in(prefix: &str, journals: usize, divisions: &[&str]) -> Vec<Posting> {
     let mut out = Vec::new();
+    let per_day = divisions.len();
     for n in 0..journals {
-        let date = first_day() + chrono::Duration::days(i64::try_from(n / 3).unwrap());
-        let division = DIVISIONS[n % 3];
+        let date = first_day() + chrono::Duration::days(i64::try_from(n / per_day).unwrap());
+        let division = divisions[n % per_day];
         let cents = 10_000 + i64::try_from(n).unwrap() * 137;
         let part = cents / 3;
         out.push(posting(
@@ -73,8 +80,27 @@ pub fn gl(prefix: &str, journals: usize) -> Vec<Posting> {
     out
 }
 
-/// Plans `postings` as the component does: the proxy's reference data, the default mapping and
-/// the proxy's exported set.
+/// Adds options named `names` to the demo organisation's Division tracking category, so
+/// divisions of those names plan without problems.
+pub fn add_divisions(app: &TestApp, tenant: &str, names: &[&str]) {
+    app.sim.update_org(tenant, |org| {
+        let category = org
+            .tracking
+            .iter_mut()
+            .find(|c| c.name == "Division")
+            .expect("the demo organisation tracks divisions");
+        for (n, name) in names.iter().enumerate() {
+            category
+                .options
+                .push(srm_xero_tests::sim::model::TrackingOption {
+                    id: format!("00000000-0000-4000-8000-{n:012}"),
+                    name: (*name).to_owned(),
+                    status: "ACTIVE".into(),
+                });
+        }
+    });
+}
+
 /// `POST /api/exported` for these postings: which are already in an export.
 pub async fn exported(app: &TestApp, postings: &[Posting]) -> ExportedPostings {
     let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
@@ -90,6 +116,8 @@ pub async fn exported(app: &TestApp, postings: &[Posting]) -> ExportedPostings {
     serde_json::from_value(exported).unwrap()
 }
 
+/// Plans `postings` as the component does: the proxy's reference data, the default mapping and
+/// the proxy's exported set.
 pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec<PlannedJournal> {
     let (status, reference) = app.get("/api/reference", &app.clerk()).await;
     assert_eq!(status, StatusCode::OK, "{reference}");
@@ -188,19 +216,28 @@ pub async fn wait_progress(
 /// Polls the progress until nothing is pending or posting; with `advance`, moves the shared
 /// clock 2 s each round so waits for Retry-After and backoff end without real waiting.
 pub async fn wait_settled(app: &TestApp, number: u64, advance: bool) -> Progress {
+    let step = if advance {
+        Duration::from_secs(2)
+    } else {
+        Duration::ZERO
+    };
+    wait_settled_by(app, number, step).await
+}
+
+/// Like [`wait_settled`], moving the clock `step` each round (minutes of Xero's time in
+/// seconds of the test's).
+pub async fn wait_settled_by(app: &TestApp, number: u64, step: Duration) -> Progress {
     let deadline = std::time::Instant::now() + Duration::from_mins(1);
     loop {
         let now = progress(app, number).await;
-        if now.counts.pending + now.counts.posting == 0 {
+        if now.counts.remaining() == 0 {
             return now;
         }
         assert!(
             std::time::Instant::now() < deadline,
             "export #{number} never settled: {now:?}"
         );
-        if advance {
-            app.sim.clock().advance(Duration::from_secs(2));
-        }
+        app.sim.clock().advance(step);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -232,7 +269,7 @@ pub fn in_xero(app: &TestApp) -> HashMap<JournalKey, Vec<StoredJournal>> {
     let mut out: HashMap<JournalKey, Vec<StoredJournal>> = HashMap::new();
     for journal in app.sim.journals() {
         assert_eq!(journal.tenant_id, ACME_TENANT_ID);
-        let key = JournalKey::find_in(&journal.narration).expect("every journal carries its key");
+        let key = JournalKey::last_in(&journal.narration).expect("every journal carries its key");
         out.entry(key).or_default().push(journal);
     }
     out
@@ -270,6 +307,43 @@ pub fn puts(app: &TestApp) -> Vec<srm_xero_tests::sim::RecordedCall> {
         .into_iter()
         .filter(|c| c.method == "PUT" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
         .collect()
+}
+
+/// The look-ups (`GET /ManualJournals…`) the simulator received.
+pub fn lookups(app: &TestApp) -> Vec<srm_xero_tests::sim::RecordedCall> {
+    app.sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "GET" && c.path.starts_with("/api.xro/2.0/ManualJournals"))
+        .collect()
+}
+
+/// The distinct Idempotency-Keys of the PUTs, in the order first used.
+pub fn idempotency_keys(app: &TestApp) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for call in puts(app) {
+        let key = call.header("idempotency-key").unwrap().to_owned();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// One journal's detail.
+pub async fn journal_detail(
+    app: &TestApp,
+    number: u64,
+    key: &JournalKey,
+) -> srm_xero_shared::api::JournalDetail {
+    let (status, body) = app
+        .get(
+            &format!("/api/exports/{number}/journals/{key}"),
+            &app.clerk(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
 }
 
 /// Journals in one recorded PUT.

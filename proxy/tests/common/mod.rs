@@ -146,6 +146,7 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
         body_limit: BODY_LIMIT,
         tokens: TokenRules::default(),
         limits: test_limits(),
+        idempotency_key_life: None,
         demo: false,
     }
 }

@@ -22,8 +22,8 @@ pub async fn open(browser: &Browser) {
         .await;
 }
 
-/// Chooses each division's tracking option (the default names them "1", "2", "3", which Xero
-/// does not have).
+/// Chooses each division's tracking option (the default names them as the divisions: "1" and
+/// "2" are not options in Xero; "Turkey Creek" is).
 pub async fn track_divisions(browser: &Browser) {
     for (division, option) in DIVISIONS {
         let select = format!("select[aria-label=\"Tracking option for division {division}\"]");

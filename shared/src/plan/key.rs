@@ -43,12 +43,22 @@ impl JournalKey {
         well_formed.then(|| JournalKey(text.to_owned()))
     }
 
-    /// Finds the key in a narration written from a template with `key {key}`.
-    pub fn find_in(narration: &str) -> Option<JournalKey> {
-        narration
-            .match_indices("key ")
-            .find_map(|(at, m)| narration.get(at + m.len()..at + m.len() + KEY_LEN))
-            .and_then(JournalKey::parse)
+    /// `key <key>`, as every narration carries it ([`super::narration`]).
+    pub fn marker(&self) -> String {
+        format!("{}{}", super::narration::MARKER, self.0)
+    }
+
+    /// The journal's own key in a narration: the last `key <key>` in it. The narration rule puts
+    /// free text from SRM only before the journal's marker, so an earlier `key …` (a division
+    /// called "Turkey Creek", another journal's key) is never taken for it.
+    pub fn last_in(narration: &str) -> Option<JournalKey> {
+        let marker = super::narration::MARKER;
+        narration.rmatch_indices(marker).find_map(|(at, _)| {
+            let start = at + marker.len();
+            narration
+                .get(start..start + KEY_LEN)
+                .and_then(JournalKey::parse)
+        })
     }
 
     /// The key's text.
@@ -101,8 +111,16 @@ mod tests {
     #[test]
     fn the_key_is_found_again_in_a_narration() {
         let key = JournalKey::from_posting_ids(["GL-1"]);
-        let narration = format!("SRM daily close 2019-08-19 · Division 1 · export 12 · key {key}");
-        assert_eq!(JournalKey::find_in(&narration), Some(key));
-        assert_eq!(JournalKey::find_in("key 123"), None);
+        let other = JournalKey::from_posting_ids(["GL-2"]);
+        let narration = format!(
+            "SRM daily close 2019-08-19 · Division Turkey Creek key {other} · export 12 · key {key}"
+        );
+        assert_eq!(JournalKey::last_in(&narration), Some(key.clone()));
+        assert_eq!(
+            JournalKey::last_in(&format!("{narration} · key 123")),
+            Some(key)
+        );
+        assert_eq!(JournalKey::last_in("key 123"), None);
+        assert_eq!(JournalKey::last_in("κey ключ key"), None);
     }
 }

@@ -6,6 +6,7 @@
 
 mod key;
 mod lines;
+pub mod narration;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -222,13 +223,14 @@ fn plan_journal(
     let export = request
         .export_number
         .map_or_else(|| "new".to_owned(), |n| n.to_string());
-    let fill = |template: &str| {
-        template
-            .replace("{date}", &date.to_string())
-            .replace("{group}", &group)
-            .replace("{export}", &export)
-            .replace("{key}", key.as_str())
+    let date_text = date.to_string();
+    let fields = narration::Fields {
+        date: &date_text,
+        group: &group,
+        export: &export,
+        key: key.as_str(),
     };
+    let fill = |template: &str| narration::fill(template, &fields);
     let narration = fill(&settings.narration_template);
     let url = settings.url_template.as_deref().map(fill);
     let mut journal = PlannedJournal {

@@ -21,7 +21,12 @@ pub const LOCK_DAYS_BACK: i64 = 45;
 /// The tracking category that carries SRM's division.
 pub const DIVISION_CATEGORY: &str = "Division";
 /// SRM division code → the "Division" tracking option named for it.
-pub const DIVISIONS: [(&str, &str); 3] = [("1", "Vancouver"), ("2", "Calgary"), ("3", "Edmonton")];
+/// The third is named, and says `key `: a narration must never be read by its first `key `.
+pub const DIVISIONS: [(&str, &str); 3] = [
+    ("1", "Vancouver"),
+    ("2", "Calgary"),
+    ("Turkey Creek", "Turkey Creek"),
+];
 
 /// Well-known account codes of the demo chart.
 pub mod codes {

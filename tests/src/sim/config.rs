@@ -72,6 +72,41 @@ pub enum ElementOrder {
     Shuffled(u64),
 }
 
+/// How the elements of a ManualJournals answer echo their narration. Xero echoes it as sent as far
+/// as anyone knows; the others prove the product pairs elements with journals without relying on
+/// that.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum NarrationEcho {
+    #[default]
+    AsSent,
+    /// This text, then the narration.
+    Prefixed(String),
+    /// The narration, then this text.
+    Suffixed(String),
+}
+
+impl NarrationEcho {
+    /// The narration as echoed.
+    pub fn echo(&self, narration: &str) -> String {
+        match self {
+            NarrationEcho::AsSent => narration.to_owned(),
+            NarrationEcho::Prefixed(extra) => format!("{extra}{narration}"),
+            NarrationEcho::Suffixed(extra) => format!("{narration}{extra}"),
+        }
+    }
+}
+
+/// What a request gets while an earlier request under the same Idempotency-Key is still being
+/// handled (unconfirmed in XERO.md; common practice is a 409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyInProgress {
+    /// 409 Conflict: ask again later.
+    #[default]
+    Conflict,
+    /// Held until the first request is done, then its answer.
+    Wait,
+}
+
 /// What to do with a `LineAmount` of more than two decimals (unconfirmed in XERO.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ThirdDecimal {
@@ -95,6 +130,8 @@ pub struct Settings {
     /// Approve the consent page without showing it (tests without a browser).
     pub auto_approve: bool,
     pub element_order: ElementOrder,
+    pub narration_echo: NarrationEcho,
+    pub key_in_progress: KeyInProgress,
     pub third_decimal: ThirdDecimal,
     /// Reported: a summarised 400 still created the valid journals of the call (without IDs).
     pub save_valid_in_failed_batch: bool,
@@ -123,6 +160,8 @@ impl Default for Settings {
             limits: Limits::default(),
             auto_approve: false,
             element_order: ElementOrder::AsSent,
+            narration_echo: NarrationEcho::AsSent,
+            key_in_progress: KeyInProgress::Conflict,
             third_decimal: ThirdDecimal::Refuse,
             save_valid_in_failed_batch: false,
             refuse_bank_accounts: false,

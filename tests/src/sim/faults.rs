@@ -1,6 +1,7 @@
-//! Faults on demand for the accounting API (`/api.xro/2.0/…`): the next N calls (optionally only
-//! those of one HTTP method) answer an error status, wait, wait until released, or are handled
-//! normally — journals saved — and then lose their connection without an answer.
+//! Faults on demand for the accounting API (`/api.xro/2.0/…`): the next N calls, or every Nth
+//! call (optionally only those of one HTTP method), answer an error status, wait, wait until
+//! released, are handled normally — journals saved — and then lose their connection without an
+//! answer, or lose it at once and are handled a few seconds later.
 
 use std::collections::VecDeque;
 
@@ -23,9 +24,15 @@ pub enum FaultKind {
     Hold,
     /// Handle the call — journals are saved — then close the connection without answering.
     DropAfterSave,
+    /// Close the connection at once, and handle the call `after_ms` later by the simulator's
+    /// clock (a reset between a load balancer and the client while Xero carries on): counted in
+    /// flight meanwhile, its Idempotency-Key taken from the start, so the same key meanwhile finds
+    /// it running and afterwards gets its answer. A GET is answered and dropped.
+    DropThenSave { after_ms: u64 },
 }
 
-/// A fault request: `count` calls matching `method` (any when `None`) get `kind`.
+/// A fault request: `count` calls matching `method` (any when `None`) get `kind` — the next
+/// ones, or with `every` N only each Nth matching call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     #[serde(flatten)]
@@ -34,6 +41,11 @@ pub struct Fault {
     pub count: u32,
     #[serde(default)]
     pub method: Option<String>,
+    #[serde(default)]
+    pub every: Option<u32>,
+    /// Matching calls seen so far (for `every`).
+    #[serde(skip)]
+    seen: u32,
 }
 
 fn one() -> u32 {
@@ -47,6 +59,16 @@ impl Fault {
             kind,
             count,
             method: None,
+            every: None,
+            seen: 0,
+        }
+    }
+
+    /// Every `n`th API call from now on (the `n`th, the `2n`th, …) gets `kind`.
+    pub fn every(n: u32, kind: FaultKind) -> Self {
+        Fault {
+            every: Some(n.max(1)),
+            ..Fault::next(u32::MAX, kind)
         }
     }
 
@@ -91,12 +113,21 @@ impl FaultQueue {
         self.queue.iter().cloned().collect()
     }
 
-    /// Takes the fault for a call with `method`, if one is queued for it.
+    /// Takes the fault for a call with `method`, if one is queued for it (a periodic fault
+    /// counts the call either way).
     pub fn take(&mut self, method: &str) -> Option<FaultKind> {
-        let index = self.queue.iter().position(|f| {
-            f.method
+        let index = self.queue.iter_mut().position(|f| {
+            let matches = f
+                .method
                 .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                .is_none_or(|m| m.eq_ignore_ascii_case(method));
+            match f.every {
+                Some(n) if matches => {
+                    f.seen += 1;
+                    f.seen % n == 0
+                }
+                _ => matches,
+            }
         })?;
         let fault = &mut self.queue[index];
         let kind = fault.kind;

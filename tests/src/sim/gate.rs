@@ -1,6 +1,6 @@
 //! The gate every `/api.xro/2.0` call passes: bearer token (401), `xero-tenant-id` (403), scope
 //! (401), rate limits (429), then any queued fault. What passes holds an in-flight slot until the
-//! answer is sent (or the connection dropped).
+//! answer is sent (or the connection dropped, or — a call saved later — the call is done).
 
 use std::sync::Arc;
 
@@ -41,21 +41,45 @@ impl Need {
 pub struct Admitted {
     pub tenant: String,
     pub remaining: Remaining,
-    /// Handle normally, then drop the connection.
-    pub drop_after: bool,
+    /// The fault this call got, if any.
+    pub fault: Option<FaultKind>,
+    hold_generation: u64,
+    sim: Arc<Shared>,
     slot: InFlight,
 }
 
+/// Ends the connection without writing a response. Unwinding out of the handler ends the
+/// connection task; `resume_unwind` skips the panic hook, so nothing is printed.
+pub fn drop_connection() -> ! {
+    std::panic::resume_unwind(Box::new("simulated dropped connection"))
+}
+
 impl Admitted {
-    /// Adds the rate headers to an answer and, for a drop fault, abandons the connection.
+    /// Applies a delay or hold fault: the call goes on when it ends.
+    pub async fn proceed(&self) {
+        match self.fault {
+            Some(FaultKind::Delay { ms }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            Some(FaultKind::Hold) => {
+                let mut release = self.sim.release.subscribe();
+                // Released calls proceed; a closed channel (simulator gone) releases too.
+                let _ = release.wait_for(|g| *g > self.hold_generation).await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds the rate headers to an answer and, for a drop fault, abandons the connection (the
+    /// journals are already stored).
     pub fn finish(self, mut response: Response) -> Response {
         wire::add_remaining(response.headers_mut(), self.remaining);
-        if self.drop_after {
+        if matches!(
+            self.fault,
+            Some(FaultKind::DropAfterSave | FaultKind::DropThenSave { .. })
+        ) {
             drop(self.slot);
-            // Unwinding out of the handler ends the connection task without writing a response:
-            // the client sees the connection close, the journals are already stored.
-            // `resume_unwind` skips the panic hook, so nothing is printed.
-            std::panic::resume_unwind(Box::new("simulated dropped connection"));
+            drop_connection();
         }
         response
     }
@@ -99,9 +123,23 @@ pub fn bearer(sim: &Shared, headers: &HeaderMap, instance: &str) -> Result<Vec<S
     }
 }
 
-/// Runs the whole gate for an accounting call.
+/// Runs the whole gate for an accounting call, delays and holds included.
 #[allow(clippy::result_large_err)] // The error is the finished answer, sent as is.
 pub async fn admit(
+    sim: &Arc<Shared>,
+    headers: &HeaderMap,
+    method: &Method,
+    need: Need,
+) -> Result<Admitted, Response> {
+    let admitted = check(sim, headers, method, need)?;
+    admitted.proceed().await;
+    Ok(admitted)
+}
+
+/// The gate's checks: the call is admitted (counted, in flight) with its fault, a delay or hold
+/// still to be applied by [`Admitted::proceed`]; a status fault is the answer.
+#[allow(clippy::result_large_err)] // The error is the finished answer, sent as is.
+pub fn check(
     sim: &Arc<Shared>,
     headers: &HeaderMap,
     method: &Method,
@@ -112,7 +150,7 @@ pub async fn admit(
     let tenant = header_text(headers, "xero-tenant-id")
         .unwrap_or_default()
         .to_owned();
-    let (admitted, fault, hold_generation) = {
+    let admitted = {
         let mut state = sim.lock();
         if state.org(&tenant).is_none() || !state.identity.is_connected(&tenant) {
             return Err(wire::problem(
@@ -140,35 +178,25 @@ pub async fn admit(
                 ));
             }
         };
-        let fault = state.faults.take(method.as_str());
-        let admitted = Admitted {
+        Admitted {
             tenant: tenant.clone(),
             remaining,
-            drop_after: fault == Some(FaultKind::DropAfterSave),
+            fault: state.faults.take(method.as_str()),
+            hold_generation: *sim.release.borrow(),
+            sim: Arc::clone(sim),
             slot: InFlight {
                 sim: Arc::clone(sim),
                 tenant,
             },
-        };
-        (admitted, fault, *sim.release.borrow())
+        }
     };
     sim.bump();
-    match fault {
+    match admitted.fault {
         Some(FaultKind::Status {
             status,
             retry_after,
         }) => Err(fault_status(status, retry_after, admitted.remaining)),
-        Some(FaultKind::Delay { ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            Ok(admitted)
-        }
-        Some(FaultKind::Hold) => {
-            let mut release = sim.release.subscribe();
-            // Released calls proceed; a closed channel (simulator gone) releases too.
-            let _ = release.wait_for(|g| *g > hold_generation).await;
-            Ok(admitted)
-        }
-        Some(FaultKind::DropAfterSave) | None => Ok(admitted),
+        _ => Ok(admitted),
     }
 }
 

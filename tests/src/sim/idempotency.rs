@@ -1,5 +1,7 @@
-//! `Idempotency-Key` memory: Xero keeps a key for about 6 minutes; the same key with the same
-//! request replays the first answer (errors too), the same key with a different request is a 400.
+//! `Idempotency-Key` memory: Xero keeps a key for about 6 minutes from the first request; the
+//! same key with the same request replays the first answer (errors too), the same key with a
+//! different request is a 400. A key is known from the moment its first request arrives: while
+//! that request is still being handled, the same key finds it running.
 
 use std::collections::HashMap;
 
@@ -25,12 +27,15 @@ pub enum Lookup {
     Replay(Answer),
     /// Seen with a different request.
     Mismatch,
+    /// Seen with the same request, which is still being handled.
+    Running,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     fingerprint: [u8; 32],
-    answer: Answer,
+    /// `None` while the first request is being handled.
+    answer: Option<Answer>,
     expires: DateTime<Utc>,
 }
 
@@ -63,18 +68,21 @@ impl IdempotencyStore {
         self.entries.retain(|_, e| e.expires > now);
         match self.entries.get(&(tenant.to_owned(), key.to_owned())) {
             None => Lookup::New,
-            Some(e) if e.fingerprint == fingerprint => Lookup::Replay(e.answer.clone()),
-            Some(_) => Lookup::Mismatch,
+            Some(e) if e.fingerprint != fingerprint => Lookup::Mismatch,
+            Some(Entry {
+                answer: Some(answer),
+                ..
+            }) => Lookup::Replay(answer.clone()),
+            Some(_) => Lookup::Running,
         }
     }
 
-    /// Remembers the first answer to a key for `window`.
-    pub fn remember(
+    /// Takes the key for a first request arriving at `now`, kept for `window` from then.
+    pub fn begin(
         &mut self,
         tenant: &str,
         key: &str,
         fingerprint: [u8; 32],
-        answer: Answer,
         now: DateTime<Utc>,
         window: std::time::Duration,
     ) {
@@ -83,9 +91,16 @@ impl IdempotencyStore {
             (tenant.to_owned(), key.to_owned()),
             Entry {
                 fingerprint,
-                answer,
+                answer: None,
                 expires: now + window,
             },
         );
+    }
+
+    /// Remembers the first request's answer (kept until the key's window, from `begin`, ends).
+    pub fn remember(&mut self, tenant: &str, key: &str, answer: Answer) {
+        if let Some(entry) = self.entries.get_mut(&(tenant.to_owned(), key.to_owned())) {
+            entry.answer = Some(answer);
+        }
     }
 }

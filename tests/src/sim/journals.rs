@@ -1,6 +1,7 @@
 //! `/ManualJournals`: PUT and POST create (POST also updates by `ManualJournalID`), with
-//! `summarizeErrors` both ways and `Idempotency-Key`; GET lists (with `where` and `page`) and GET
-//! by id.
+//! `summarizeErrors` both ways and `Idempotency-Key` (taken when the request arrives, so the same
+//! key meanwhile finds it running); GET lists (with `where`, see [`super::query`], and `page`) and
+//! GET by id.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,14 +13,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::json;
 
-use super::config::ElementOrder;
+use super::config::{ElementOrder, KeyInProgress};
+use super::faults::FaultKind;
 use super::gate::{self, Need};
 use super::idempotency::{self, Answer, Lookup, MAX_KEY_LEN};
 use super::journal_wire::{JournalOut, parse_body, refused_out, stored_out};
 use super::model::StoredJournal;
-use super::rules;
 use super::state::{Shared, SimState};
 use super::wire::{self, header_text, json_answer};
+use super::{query, rules};
 use crate::rng::SplitMix64;
 
 type Params = HashMap<String, String>;
@@ -31,6 +33,100 @@ fn summarize(params: &Params) -> bool {
         .is_none_or(|v| !v.eq_ignore_ascii_case("false"))
 }
 
+/// One create request, as received.
+struct Job {
+    tenant: String,
+    key: Option<String>,
+    print: [u8; 32],
+    body: Bytes,
+    params: Params,
+    is_post: bool,
+}
+
+fn answer_of(status: u16, detail: &str) -> Answer {
+    Answer {
+        status,
+        body: json!({"Title": StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()), "Status": status, "Detail": detail}).to_string(),
+    }
+}
+
+/// The request's Idempotency-Key: an answer already (a replay, a refusal, a key still running),
+/// or `None` with the key taken for this request from now.
+async fn take_key(sim: &Shared, job: &Job) -> Option<Answer> {
+    let key = job.key.as_deref()?;
+    if key.len() > MAX_KEY_LEN {
+        return Some(answer_of(
+            400,
+            &format!("Idempotency-Key must be at most {MAX_KEY_LEN} characters"),
+        ));
+    }
+    loop {
+        let mut events = sim.events.subscribe();
+        {
+            let mut state = sim.lock();
+            let now = sim.clock.now();
+            match state.idempotency.lookup(&job.tenant, key, job.print, now) {
+                Lookup::Replay(answer) => return Some(answer),
+                Lookup::Mismatch => {
+                    return Some(answer_of(
+                        400,
+                        "The Idempotency-Key has already been used with a different request",
+                    ));
+                }
+                Lookup::New => {
+                    let window = state.settings.idempotency_window;
+                    state
+                        .idempotency
+                        .begin(&job.tenant, key, job.print, now, window);
+                    return None;
+                }
+                Lookup::Running => {
+                    if state.settings.key_in_progress == KeyInProgress::Conflict {
+                        return Some(answer_of(
+                            409,
+                            "A request with this Idempotency-Key is still being processed",
+                        ));
+                    }
+                }
+            }
+        }
+        // Held until the first request is done.
+        if events.changed().await.is_err() {
+            return Some(answer_of(500, "the simulator is stopping"));
+        }
+    }
+}
+
+/// Handles the request and keeps its answer under its key.
+fn run_job(sim: &Shared, job: &Job) -> Answer {
+    let answer = {
+        let mut state = sim.lock();
+        let now = sim.clock.now();
+        let answer = handle_create(
+            &mut state,
+            &job.tenant,
+            &job.body,
+            &job.params,
+            job.is_post,
+            job.key.as_deref(),
+            now,
+        );
+        if let Some(key) = &job.key {
+            state.idempotency.remember(&job.tenant, key, answer.clone());
+        }
+        answer
+    };
+    sim.bump();
+    answer
+}
+
+/// Waits until the simulator's clock reaches `due` (tests move a frozen clock).
+async fn wait_for_clock(sim: &Shared, due: chrono::DateTime<chrono::Utc>) {
+    while sim.clock.now() < due {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// `PUT` and `POST /ManualJournals`.
 pub async fn create(
     State(sim): State<Arc<Shared>>,
@@ -40,55 +136,52 @@ pub async fn create(
     Query(params): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let admitted = match gate::admit(&sim, &headers, &method, Need::JournalsWrite).await {
+    let admitted = match gate::check(&sim, &headers, &method, Need::JournalsWrite) {
         Ok(a) => a,
         Err(refused) => return refused,
     };
-    let key = header_text(&headers, "idempotency-key").map(str::to_owned);
-    let answer = {
-        let mut state = sim.lock();
-        let now = sim.clock.now();
-        let tenant = admitted.tenant.clone();
-        let print = idempotency::fingerprint(
+    let job = Job {
+        tenant: admitted.tenant.clone(),
+        key: header_text(&headers, "idempotency-key").map(str::to_owned),
+        print: idempotency::fingerprint(
             method.as_str(),
             uri.path_and_query().map_or("", |p| p.as_str()),
             &body,
-        );
-        let lookup = match &key {
-            Some(k) if k.len() > MAX_KEY_LEN => Some(Answer {
-                status: 400,
-                body: json!({"Title":"Bad Request","Status":400,"Detail":format!("Idempotency-Key must be at most {MAX_KEY_LEN} characters")}).to_string(),
-            }),
-            Some(k) => match state.idempotency.lookup(&tenant, k, print, now) {
-                Lookup::Replay(answer) => Some(answer),
-                Lookup::Mismatch => Some(Answer {
-                    status: 400,
-                    body: json!({"Title":"Bad Request","Status":400,"Detail":"The Idempotency-Key has already been used with a different request"}).to_string(),
-                }),
-                Lookup::New => None,
-            },
-            None => None,
-        };
-        lookup.unwrap_or_else(|| {
-            let answer = handle_create(
-                &mut state,
-                &tenant,
-                &body,
-                &params,
-                method == Method::POST,
-                key.as_deref(),
-                now,
-            );
-            if let Some(k) = &key {
-                let window = state.settings.idempotency_window;
-                state
-                    .idempotency
-                    .remember(&tenant, k, print, answer.clone(), now, window);
-            }
-            answer
-        })
+        ),
+        body,
+        params,
+        is_post: method == Method::POST,
     };
-    sim.bump();
+    if let Some(answer) = take_key(&sim, &job).await {
+        let status =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return admitted.finish(json_answer(status, answer.body));
+    }
+    if let Some(FaultKind::DropThenSave { after_ms }) = admitted.fault {
+        let due = sim.clock.now()
+            + chrono::Duration::milliseconds(i64::try_from(after_ms).unwrap_or(i64::MAX));
+        let later = Arc::clone(&sim);
+        // Still in flight (`admitted` holds the slot) until the call is handled.
+        tokio::spawn(async move {
+            wait_for_clock(&later, due).await;
+            run_job(&later, &job);
+            drop(admitted);
+        });
+        gate::drop_connection();
+    }
+    // Xero carries on with a call whose client went away (a timeout, a dropped proxy): the call
+    // runs in its own task, which the connection's end does not cancel.
+    let handling = tokio::spawn({
+        let sim = Arc::clone(&sim);
+        async move {
+            admitted.proceed().await;
+            let answer = run_job(&sim, &job);
+            (admitted, answer)
+        }
+    });
+    let Ok((admitted, answer)) = handling.await else {
+        return json_answer(StatusCode::INTERNAL_SERVER_ERROR, "{}".into());
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     admitted.finish(json_answer(status, answer.body))
 }
@@ -180,7 +273,13 @@ fn handle_create(
     for (_, journal, _) in valid {
         save(state, journal);
     }
-    let mut elements: Vec<JournalOut> = outs.into_iter().map(|(o, _)| o).collect();
+    let mut elements: Vec<JournalOut> = outs
+        .into_iter()
+        .map(|(mut o, _)| {
+            o.Narration = settings.narration_echo.echo(&o.Narration);
+            o
+        })
+        .collect();
     reorder(&mut elements, settings.element_order);
     let id = state.rng.uuid();
     Answer {
@@ -222,41 +321,6 @@ fn reorder<T>(items: &mut [T], order: ElementOrder) {
     }
 }
 
-/// A parsed `where` clause.
-enum Filter {
-    All,
-    NarrationEquals(String),
-    NarrationContains(String),
-}
-
-fn parse_where(text: Option<&String>) -> Result<Filter, String> {
-    let Some(text) = text.map(|t| t.trim()).filter(|t| !t.is_empty()) else {
-        return Ok(Filter::All);
-    };
-    if let Some(rest) = text.strip_prefix("Narration==") {
-        return quoted(rest).map(Filter::NarrationEquals);
-    }
-    if let Some(rest) = text
-        .strip_prefix("Narration.Contains(")
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        return quoted(rest).map(Filter::NarrationContains);
-    }
-    Err(format!(
-        "The where clause '{text}' is not supported by the simulator"
-    ))
-}
-
-fn quoted(text: &str) -> Result<String, String> {
-    let inner = text
-        .trim()
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'));
-    inner
-        .map(|t| t.replace("\\\"", "\""))
-        .ok_or_else(|| format!("Expected a quoted string, got {text}"))
-}
-
 /// `GET /ManualJournals?where=…&page=N`
 pub async fn list(
     State(sim): State<Arc<Shared>>,
@@ -267,7 +331,7 @@ pub async fn list(
         Ok(a) => a,
         Err(refused) => return refused,
     };
-    let answer = match parse_where(params.get("where")) {
+    let answer = match query::parse(params.get("where").map(String::as_str)) {
         Err(message) => json_answer(
             StatusCode::BAD_REQUEST,
             json!({"ErrorNumber":16,"Type":"QueryParseException","Message":message}).to_string(),
@@ -280,11 +344,7 @@ pub async fn list(
                 .journals
                 .iter()
                 .filter(|j| j.tenant_id == admitted.tenant)
-                .filter(|j| match &filter {
-                    Filter::All => true,
-                    Filter::NarrationEquals(n) => &j.narration == n,
-                    Filter::NarrationContains(n) => j.narration.contains(n.as_str()),
-                })
+                .filter(|j| filter.matches(j))
                 .collect();
             let item_count = matching.len();
             // Without `page` Xero lists every journal but leaves `JournalLines` empty.

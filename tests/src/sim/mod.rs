@@ -19,6 +19,7 @@ pub mod journal_wire;
 pub mod journals;
 pub mod limits;
 pub mod model;
+pub mod query;
 pub mod rules;
 pub mod state;
 pub mod tokens;
@@ -32,7 +33,9 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 
 pub use clock::SimClock;
-pub use config::{AppRegistration, ElementOrder, Limits, Settings, ThirdDecimal};
+pub use config::{
+    AppRegistration, ElementOrder, KeyInProgress, Limits, NarrationEcho, Settings, ThirdDecimal,
+};
 pub use faults::{Fault, FaultKind};
 pub use inspect::{RecordedCall, TenantCounts};
 pub use model::{Organisation, StoredJournal};
