@@ -124,7 +124,7 @@ mod tests {
         let err = "done".parse::<JournalState>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`done` is not a journal state; expected one of: pending, posting, posted, failed, voided"
+            "`done` is not a journal state; expected one of: pending, posting, posted, failed, voided, needs_attention"
         );
         assert_eq!("posted".parse::<JournalState>(), Ok(JournalState::Posted));
         assert_eq!(JournalState::Failed.as_str(), "failed");

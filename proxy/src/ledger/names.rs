@@ -71,7 +71,7 @@ mod tests {
         });
         let error = unknown.unwrap_err().to_string();
         assert!(
-            error.contains("\"archived\" is not a JournalState"),
+            error.contains("`archived` is not a journal state"),
             "{error}"
         );
         let status: Named<ExportStatus> = conn
