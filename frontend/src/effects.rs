@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
-    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, ResolveRequest,
-    VoidRequest,
+    ExportedLookup, JournalDetail, MappingChange, MappingDocument, NewExport, ReferenceSnapshot,
+    ResolveRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
@@ -348,11 +348,7 @@ impl Effects {
         let call = self
             .backend
             .void(number, key.clone(), VoidRequest { reason });
-        self.spawn(call, Area::Export, move |detail, e| {
-            e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
-            e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
-            e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
-        });
+        self.show_changed_journal(call, key);
     }
 
     /// Marks a journal that needs attention posted with the ManualJournalID found in Xero (the
@@ -362,6 +358,11 @@ impl Effects {
         let call = self
             .backend
             .resolve(number, key.clone(), ResolveRequest { manual_journal_id });
+        self.show_changed_journal(call, key);
+    }
+
+    /// Waits for a change to one journal (void, resolve) and opens the journal as answered.
+    fn show_changed_journal(&self, call: Fut<JournalDetail>, key: JournalKey) {
         self.spawn(call, Area::Export, move |detail, e| {
             e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
             e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
