@@ -2,6 +2,7 @@
 //! and dispatches what came back as an [`Action`]. Nothing here decides what the page shows: the
 //! reducer (`state.rs`) does, and `intent.rs` and the page's hooks decide when to call what.
 
+mod accept;
 mod live;
 
 use std::rc::Rc;
@@ -9,16 +10,17 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
-    ExportedLookup, JournalDetail, MappingChange, MappingDocument, NewExport, ReferenceSnapshot,
-    ResolveRequest, VoidRequest,
+    ChooseOrganisation, ConnectionState, ConnectionStatus, EXPORTED_LOOKUP_IDS, ExportDetail,
+    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
 
+pub use accept::pieces;
 pub use live::{Outcome, Reconnect, Step, Watch};
 
-use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable};
+use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable, within_limit};
 use crate::browser;
 use crate::format;
 use crate::state::{Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, State};
@@ -114,16 +116,32 @@ impl Effects {
         }
     }
 
-    /// Asks which of these postings are exported (none: just the last exported date).
+    /// Asks which of these postings are exported (none: just the last exported date), in
+    /// pieces of [`EXPORTED_LOOKUP_IDS`] ids.
     fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool) {
-        let lookup = ExportedLookup { posting_ids };
-        self.spawn(
-            self.backend.exported(lookup),
-            Area::Preview,
-            move |answer, e| {
-                e.dispatch(Action::ExportedLoaded { answer, for_feed });
-            },
-        );
+        let backend = Rc::clone(&self.backend);
+        let read: Fut<ExportedPostings> = Box::pin(async move {
+            let mut all = ExportedPostings::default();
+            let mut pieces = posting_ids.chunks(EXPORTED_LOOKUP_IDS).peekable();
+            if pieces.peek().is_none() {
+                let none = ExportedLookup {
+                    posting_ids: Vec::new(),
+                };
+                return backend.exported(none).await;
+            }
+            for piece in pieces {
+                let lookup = ExportedLookup {
+                    posting_ids: piece.to_vec(),
+                };
+                let answer = backend.exported(lookup).await?;
+                all.exported.extend(answer.exported);
+                all.last_exported_date = answer.last_exported_date;
+            }
+            Ok(all)
+        });
+        self.spawn(read, Area::Preview, move |answer, e| {
+            e.dispatch(Action::ExportedLoaded { answer, for_feed });
+        });
     }
 
     /// A feed or file was read: show it, and ask the proxy which of its postings are exported.
@@ -139,6 +157,12 @@ impl Effects {
         let progress = self.dispatch.clone();
         let on_page = Box::new(move |pages, postings| {
             progress.dispatch(Action::FeedProgress { pages, postings });
+            // Stopped as soon as it is too big: nothing of it is planned or sent.
+            within_limit(
+                postings,
+                "SRM's G/L feed from this Sync from date",
+                "Choose a later Sync from date (a shorter range), export it, then export the rest.",
+            )
         });
         self.spawn(
             self.backend.feed(from, on_page),
@@ -163,7 +187,13 @@ impl Effects {
             let text = browser::file_text(&file)
                 .await
                 .map_err(|()| file_unreadable(&name))?;
-            parse_csv(&text).map_err(|e| file_invalid(&name, &e))
+            let postings = parse_csv(&text).map_err(|e| file_invalid(&name, &e))?;
+            within_limit(
+                postings.len(),
+                &format!("The file {name}"),
+                "Save SRM's G/L detail report for shorter date ranges and drop each part in turn.",
+            )?;
+            Ok(postings)
         });
         self.spawn(read, Area::Preview, move |postings, e| {
             e.feed_read(Feed {
@@ -173,28 +203,6 @@ impl Effects {
                 origin: FeedOrigin::File(name),
             });
         });
-    }
-
-    /// Accept: the proxy stores export #N, the popup opens on it, and the feed is planned again
-    /// without the postings it took.
-    pub fn accept(&self, export: NewExport, feed_ids: Vec<String>) {
-        self.dispatch(Action::Accepting);
-        self.spawn(
-            self.backend.create_export(export),
-            Area::Export,
-            |created, e| {
-                e.spawn(
-                    e.backend.export(created.number),
-                    Area::Export,
-                    |detail, e| {
-                        e.dispatch(Action::ExportOpened(detail));
-                        if !feed_ids.is_empty() {
-                            e.read_exported(feed_ids, true);
-                        }
-                    },
-                );
-            },
-        );
     }
 
     /// Opens (or refreshes) export #N in the popup.
@@ -308,36 +316,46 @@ impl Effects {
         }
     }
 
-    /// Retry: reads the failed journals' postings, re-plans them with today's mapping, sends them.
-    pub fn retry(
-        &self,
-        number: u64,
-        keys: Vec<JournalKey>,
-        mapping: Rc<MappingDocument>,
-        reference: Rc<ReferenceSnapshot>,
-    ) {
+    /// Retry: the proxy plans the failed journals again with today's mapping from the postings
+    /// it stored; those that still cannot be posted stay failed and the others go again.
+    pub fn retry(&self, number: u64, keys: Vec<JournalKey>) {
+        if keys.is_empty() {
+            return self.dispatch(Action::Fail(
+                Area::Export,
+                "There is no failed journal to retry.".into(),
+            ));
+        }
         self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
         let effects = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut failed = Vec::new();
-            for key in keys {
-                match effects.backend.journal(number, key).await {
-                    Ok(detail) => failed.push(detail),
-                    Err(f) => return effects.fail(Area::Export, f),
+            let request = RetryRequest {
+                journals: keys.clone(),
+            };
+            let mut left_failed = None;
+            let mut answer = effects.backend.retry(number, request).await;
+            if let Err(refused) = &answer
+                && refused.kind == FailureKind::Refused
+                && !refused.journals.is_empty()
+            {
+                let (rest, words) = crate::state::retry_rest(&keys, &refused.journals);
+                left_failed = Some(words);
+                if let Some(journals) = rest {
+                    answer = effects
+                        .backend
+                        .retry(number, RetryRequest { journals })
+                        .await;
                 }
             }
-            let planned =
-                crate::state::plan_retry(number, &failed, &mapping.settings, &reference.reference);
-            let request = match planned {
-                Ok(request) => request,
-                Err(why) => return effects.dispatch(Action::Fail(Area::Export, why)),
-            };
-            match effects.backend.retry(number, request).await {
-                Ok(detail) => {
+            match (answer, left_failed) {
+                (Ok(detail), left_failed) => {
                     effects.dispatch(Action::Popup(PopupAction::SetBusy(false)));
                     effects.dispatch(Action::ExportOpened(detail));
+                    if let Some(words) = left_failed {
+                        effects.dispatch(Action::Fail(Area::Export, words));
+                    }
                 }
-                Err(f) => effects.fail(Area::Export, f),
+                (Err(_), Some(words)) => effects.dispatch(Action::Fail(Area::Export, words)),
+                (Err(f), None) => effects.fail(Area::Export, f),
             }
         });
     }
@@ -395,9 +413,10 @@ impl Effects {
         });
     }
 
-    /// Follows export #N's progress (events, or polling); stops when the [`Watch`] is dropped.
-    pub fn watch_progress(&self, number: u64, mode: LiveMode) -> Watch {
-        live::watch(self.clone(), number, mode)
+    /// Follows export #N's progress from change `since` (events, or polling); stops when the
+    /// [`Watch`] is dropped.
+    pub fn watch_progress(&self, number: u64, mode: LiveMode, since: u64) -> Watch {
+        live::watch(self.clone(), number, mode, since)
     }
 }
 

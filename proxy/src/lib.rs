@@ -5,9 +5,9 @@
 //! `main.rs` only reads [`config`] and calls [`build`]. One module per concern: [`config`],
 //! [`auth`] (caller tokens), [`error`], [`db`] (SQLite + migrations), [`crypto`] (tokens at rest),
 //! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
-//! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
-//! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
-//! [`assets`], [`demo`].
+//! SQLite), [`exports`] (creating and acting on them), [`sequence`] (numbering changes),
+//! [`worker`] (posting), [`routes`], [`limits`] (rates, timeout, streams), [`tickets`]
+//! (event-stream tickets), [`headers`], [`assets`], [`demo`].
 
 pub mod assets;
 pub mod auth;
@@ -24,6 +24,7 @@ pub mod limits;
 pub mod mapping;
 pub mod reference;
 pub mod routes;
+pub mod sequence;
 pub mod tickets;
 pub mod worker;
 pub mod xero;
@@ -76,6 +77,7 @@ struct Inner {
     assets: assets::Assets,
     guards: limits::Guards,
     tickets: tickets::Tickets,
+    accept_turn: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,7 +91,9 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state for `config`, reachable at `public_url`, reading time from `clock`.
     pub fn new(config: Config, public_url: String, clock: Clock) -> Result<Self, StartError> {
-        let db = Db::open(&config.data_dir).map_err(|e| StartError::Line(e.to_string()))?;
+        let db =
+            Db::open(&config.data_dir, clock()).map_err(|e| StartError::Line(e.to_string()))?;
+        let hub = worker::Hub::new(Arc::clone(db.sequence()));
         let xero = XeroClient::new(&config.xero)
             .map_err(|e| StartError::Line(format!("the HTTP client cannot start: {e}")))?;
         let oauth = OAuth::new(&config.xero, &format!("{public_url}/auth/xero/callback"))
@@ -120,9 +124,10 @@ impl AppState {
                 db,
                 xero,
                 connections,
-                hub: worker::Hub::default(),
+                hub,
                 guards,
                 tickets: tickets::Tickets::default(),
+                accept_turn: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -190,6 +195,12 @@ impl AppState {
     /// The event-stream tickets handed out.
     pub fn tickets(&self) -> &tickets::Tickets {
         &self.inner.tickets
+    }
+
+    /// Held by the Accept that is planning (one at a time: the number it plans with is the
+    /// number it stores).
+    pub fn accept_turn(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.accept_turn
     }
 }
 
@@ -415,6 +426,8 @@ pub fn serve_on(
         settings.key_life = life;
     }
     let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
+    // Drafts that expired while the proxy was down go now, a step at a time.
+    tokio::spawn(exports::accept::sweep(state.clone()));
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,
