@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, EXPORTED_LOOKUP_IDS, ExportDetail,
-    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, ResolveRequest, RetryRequest,
-    VoidRequest,
+    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, ResolveRequest,
+    RetryRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
