@@ -70,7 +70,11 @@ struct ExportArgs {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    if args.first().is_some_and(|a| a == "proxy") {
+        // The proxy's process starts as the product's does (see `srm_xero_proxy::process`).
+        srm_xero_proxy::process::cap_malloc_arenas();
+    }
+    let runtime = srm_xero_proxy::process::runtime().expect("a tokio runtime");
     let result = match args.first().map(String::as_str) {
         Some("export") => parse_export(&args[1..]).map(|a| runtime.block_on(export(&a))),
         Some("recovery") => parse_export(&args[1..]).map(|a| runtime.block_on(recovery(&a))),
