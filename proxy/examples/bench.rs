@@ -15,6 +15,14 @@
 //!   those carrying the three in-flight calls' keys, the look-ups, all of them — and checks every
 //!   journal is in Xero exactly once. `--drop-every K`: Xero also closes the connection of every
 //!   Kth call at once and saves it 3 s later.
+//! - `bench accept --postings N|max [--pollers P]`: the same set-up (the simulator here, the proxy in
+//!   a process of its own with every setting at its default); a close of N postings from the
+//!   demo's G/L generator accepted as the component does it — a draft, the postings in pieces of
+//!   at most 5,000, then the journals — timed from the draft to the export number, with the
+//!   proxy's peak RSS. Meanwhile P pollers read `GET /api/exports/1/progress?since=…` of a
+//!   small export accepted before. With N at the most one export may hold, a draft one posting
+//!   beyond it is then sent too: the piece that crosses the limit is refused, and nothing is
+//!   stored.
 //! - `bench proxy …`: only the proxy (its library, `serve_on`), as `bench export` starts it;
 //!   stops when its standard input closes. `BENCH_WRAP=heaptrack` runs it under a profiler.
 //! - `bench render --dist DIR`: the component's release bundle served by the proxy, opened in
@@ -33,7 +41,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
-use common::exports::{export_all, in_xero, puts};
+use common::exports::{
+    add_divisions, close_of, export_all, gl, in_xero, new_draft, plan_like_the_component, puts,
+    send_piece,
+};
 use srm_xero_proxy::Options;
 use srm_xero_proxy::config::{self, Config, DEFAULT_SCOPES, TokenKey, TokenRules, XeroSettings};
 use srm_xero_proxy::worker::WorkerSettings;
@@ -53,14 +64,21 @@ struct ExportArgs {
     pollers: usize,
     /// `recovery`: Xero drops every Kth call's connection (and saves it later).
     drop_every: usize,
+    /// `accept`: postings in the close.
+    postings: usize,
 }
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    if args.first().is_some_and(|a| a == "proxy") {
+        // The proxy's process starts as the product's does (see `srm_xero_proxy::process`).
+        srm_xero_proxy::process::cap_malloc_arenas();
+    }
+    let runtime = srm_xero_proxy::process::runtime().expect("a tokio runtime");
     let result = match args.first().map(String::as_str) {
         Some("export") => parse_export(&args[1..]).map(|a| runtime.block_on(export(&a))),
         Some("recovery") => parse_export(&args[1..]).map(|a| runtime.block_on(recovery(&a))),
+        Some("accept") => parse_export(&args[1..]).map(|a| runtime.block_on(accept(&a))),
         Some("proxy") => ProxyArgs::parse(&args[1..]).map(|a| runtime.block_on(proxy(a))),
         Some("render") => match args.get(1..3) {
             Some([flag, dir]) if flag == "--dist" => {
@@ -69,7 +87,7 @@ fn main() -> std::process::ExitCode {
             }
             _ => Err("usage: bench render --dist DIR".to_owned()),
         },
-        _ => Err("usage: bench export|recovery|proxy|render …".to_owned()),
+        _ => Err("usage: bench export|recovery|accept|proxy|render …".to_owned()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -87,11 +105,18 @@ fn parse_export(args: &[String]) -> Result<ExportArgs, String> {
         quick: false,
         pollers: 50,
         drop_every: 0,
+        postings: 100_000,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         if flag == "--quick" {
             out.quick = true;
+            continue;
+        }
+        if flag == "--postings" && args.as_slice().first().is_some_and(|v| v == "max") {
+            args.next();
+            out.postings = usize::try_from(srm_xero_shared::api::MAX_POSTINGS_PER_EXPORT)
+                .unwrap_or(usize::MAX);
             continue;
         }
         let value: usize = args
@@ -103,6 +128,7 @@ fn parse_export(args: &[String]) -> Result<ExportArgs, String> {
             "--batch" => out.batch = value,
             "--pollers" => out.pollers = value,
             "--drop-every" => out.drop_every = value,
+            "--postings" => out.postings = value,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -186,7 +212,7 @@ async fn proxy(args: ProxyArgs) {
             api_url: args.get("--api-url").to_owned(),
         },
         dist_dir: dist.path().to_path_buf(),
-        body_limit: 64 * 1024 * 1024,
+        body_limit: config::DEFAULT_BODY_LIMIT,
         tokens: TokenRules::default(),
         limits: config::Limits::default(),
         idempotency_key_life: None,
@@ -311,7 +337,7 @@ async fn connected(limits: Limits, worker: WorkerSettings) -> (TestApp, Child) {
     (app, proxy)
 }
 
-/// The proxy in this process, with a body limit for a big G/L (for `render`).
+/// The proxy in this process, with its default settings (for `render`).
 async fn spawn_here(dist: &Path) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -319,7 +345,8 @@ async fn spawn_here(dist: &Path) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let stub = tempfile::tempdir().unwrap();
     let mut config = common::config(&sim, data.path(), dist);
-    config.body_limit = 64 * 1024 * 1024;
+    config.body_limit = config::DEFAULT_BODY_LIMIT;
+    config.limits = config::Limits::default();
     let sim_clock = sim.clock();
     let options = Options {
         clock: Arc::new(move || sim_clock.now()),
@@ -350,7 +377,7 @@ async fn export(args: &ExportArgs) {
     let (app, mut proxy) = connected(limits, worker).await;
     let pid = proxy.id();
     let app = Arc::new(app);
-    let postings = common::exports::gl("GL-", args.journals);
+    let postings = gl("GL-", args.journals);
     let rss_before = status_kb(pid, "VmRSS");
 
     let started = Instant::now();
@@ -444,11 +471,6 @@ async fn export(args: &ExportArgs) {
             .collect::<Vec<_>>()
             .join(",")
     };
-    let pct = |p: usize| {
-        latencies
-            .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
-    };
     println!(
         "bench export journals={} batch={} quick={} posted={} once={once} exactly_once={} \
          puts={} retried_puts={rejected} accounting_calls={} refused_429={} refused_by={refused_text} \
@@ -465,8 +487,8 @@ async fn export(args: &ExportArgs) {
         accepted.as_secs_f64(),
         elapsed.as_secs_f64(),
         latencies.len(),
-        pct(50),
-        pct(99),
+        percentile(&latencies, 50),
+        percentile(&latencies, 99),
         rss_before.unwrap_or(0),
         hwm_accept.unwrap_or(0),
         hwm.unwrap_or(0),
@@ -488,7 +510,7 @@ async fn recovery(args: &ExportArgs) {
             .only("PUT"),
         );
     }
-    let postings = common::exports::gl("GL-", args.journals);
+    let postings = gl("GL-", args.journals);
     let (number, journals) = export_all(&app, &postings).await;
     drop(postings);
     app.sim
@@ -579,6 +601,191 @@ async fn recovery(args: &ExportArgs) {
         settled.counts.posted,
         puts(&app).len() - puts_before,
         once == journals.len() && duplicates == 0,
+    );
+}
+
+/// What one poll of `GET /api/exports/{number}/progress?since=…` took, and when it was sent.
+type Poll = (Instant, Duration);
+
+/// Polls of `GET /api/exports/{number}/progress?since=…` by `pollers` callers, every 200 ms (the
+/// default rate limit holds ten a second from each caller), until `done`; the answers that were
+/// not a success are counted apart.
+fn poll_progress(
+    app: &Arc<TestApp>,
+    number: u64,
+    since: u64,
+    pollers: usize,
+    done: &Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<(Vec<Poll>, usize)>> {
+    (0..pollers)
+        .map(|poller| {
+            let (app, done) = (Arc::clone(app), Arc::clone(done));
+            tokio::spawn(async move {
+                let token = app.token(&format!("Poller {poller}"), "xero:post");
+                let url = app.url(&format!("/api/exports/{number}/progress?since={since}"));
+                let (mut polls, mut failed) = (Vec::new(), 0);
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    match app.http.get(&url).bearer_auth(&token).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            polls.push((sent, sent.elapsed()));
+                        }
+                        _ => failed += 1,
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                (polls, failed)
+            })
+        })
+        .collect()
+}
+
+/// The `p`th percentile of sorted `latencies`, in milliseconds.
+fn percentile(latencies: &[Duration], p: usize) -> f64 {
+    latencies
+        .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// Accept of a close of `args.postings` postings with every setting at its default, timed, with
+/// progress polled meanwhile; at the most one export may hold, then one posting more.
+#[allow(clippy::too_many_lines)] // One measurement, read top to bottom.
+async fn accept(args: &ExportArgs) {
+    use srm_xero_shared::api::{MAX_POSTINGS_PER_EXPORT, PIECE_POSTINGS};
+    let (app, mut proxy) = connected(Limits::default(), WorkerSettings::default()).await;
+    let pid = proxy.id();
+    add_divisions(&app, ACME_TENANT_ID, &["1", "2"]);
+    let app = Arc::new(app);
+    // A small export first: its progress is what the pollers read during the big Accept.
+    let (small, _) = export_all(&app, &gl("SMALL-", 6)).await;
+    let (_, detail) = app
+        .get(&format!("/api/exports/{small}"), &app.clerk())
+        .await;
+    let since = detail["sequence"].as_u64().unwrap_or_default();
+    let postings = close_of(args.postings);
+    let keys: Vec<srm_xero_shared::JournalKey> = plan_like_the_component(&app, &postings)
+        .await
+        .into_iter()
+        .filter(srm_xero_shared::PlannedJournal::is_postable)
+        .map(|j| j.key)
+        .collect();
+    let hwm_before = status_kb(pid, "VmHWM");
+
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pollers = poll_progress(&app, small, since, args.pollers, &done);
+    let started = Instant::now();
+    let draft = new_draft(&app).await;
+    for piece in postings.chunks(PIECE_POSTINGS) {
+        let (status, body) = send_piece(&app, &draft, piece).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    }
+    let sent = Instant::now();
+    let hwm_sent = status_kb(pid, "VmHWM");
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/drafts/{draft}/accept"),
+            &app.clerk(),
+            Some(serde_json::json!({ "journals": keys })),
+        )
+        .await;
+    let answered = Instant::now();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    let number = body["number"].as_u64().unwrap_or_default();
+    let hwm = status_kb(pid, "VmHWM");
+    let (mut polls, mut failed) = (Vec::new(), 0);
+    for poller in pollers {
+        let (these, refused) = poller.await.unwrap();
+        polls.extend(these);
+        failed += refused;
+    }
+    // The polls sent while the proxy planned and stored (the accept call), and all of them.
+    let mut planning: Vec<Duration> = polls
+        .iter()
+        .filter(|(at, _)| *at >= sent)
+        .map(|(_, took)| *took)
+        .collect();
+    let mut all: Vec<Duration> = polls.iter().map(|(_, took)| *took).collect();
+    planning.sort();
+    all.sort();
+    let stored = common::exports::exported(&app, &postings).await.exported;
+    let held = stored.values().filter(|n| **n == number).count();
+
+    // One posting beyond what an export may hold: the piece that crosses it is refused. Another
+    // clerk sends it (the proxy's rate limit is per caller).
+    let max = usize::try_from(MAX_POSTINGS_PER_EXPORT).unwrap_or(usize::MAX);
+    let mut refusal = "none".to_owned();
+    if args.postings == max {
+        let other = app.token("Second clerk", "xero:post");
+        let (status, created) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/drafts",
+                &other,
+                Some(serde_json::json!({ "from": common::exports::first_day() })),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+        let beyond = created["draft"].as_str().unwrap_or_default().to_owned();
+        let mut extra = postings;
+        extra.push(common::exports::posting(
+            "BEYOND-1",
+            common::exports::first_day(),
+            "1200",
+            "1",
+            100,
+        ));
+        for (n, piece) in extra.chunks(PIECE_POSTINGS).enumerate() {
+            let (status, body) = app
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/drafts/{beyond}/postings"),
+                    &other,
+                    Some(serde_json::json!({ "postings": piece })),
+                )
+                .await;
+            if status != reqwest::StatusCode::OK {
+                let at = n * PIECE_POSTINGS + piece.len();
+                refusal = format!(
+                    "{}@{at}:{}",
+                    status.as_u16(),
+                    body["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace(' ', "_")
+                );
+                break;
+            }
+        }
+    }
+    drop(proxy.stdin.take());
+    let _ = proxy.wait();
+    let ms = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+    println!(
+        "bench accept postings={} journals={} number={number} held={held} pieces={} \
+         sent_s={:.2} accept_s={:.2} elapsed_s={:.2} hwm_before_kb={} hwm_sent_kb={} hwm_kb={} polls={} \
+         polls_failed={failed} poll_p50_ms={:.2} poll_p99_ms={:.2} poll_max_ms={:.2} \
+         planning_polls={} planning_p50_ms={:.2} planning_p99_ms={:.2} planning_max_ms={:.2} \
+         refusal={refusal}",
+        args.postings,
+        keys.len(),
+        args.postings.div_ceil(PIECE_POSTINGS),
+        (sent - started).as_secs_f64(),
+        (answered - sent).as_secs_f64(),
+        (answered - started).as_secs_f64(),
+        hwm_before.unwrap_or(0),
+        hwm_sent.unwrap_or(0),
+        hwm.unwrap_or(0),
+        all.len(),
+        percentile(&all, 50),
+        percentile(&all, 99),
+        ms(all.last()),
+        planning.len(),
+        percentile(&planning, 50),
+        percentile(&planning, 99),
+        ms(planning.last()),
     );
 }
 

@@ -22,6 +22,7 @@ pub mod headers;
 pub mod ledger;
 pub mod limits;
 pub mod mapping;
+pub mod process;
 pub mod reference;
 pub mod routes;
 pub mod sequence;

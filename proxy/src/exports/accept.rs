@@ -25,7 +25,7 @@ use crate::ledger::write::{Actor, next_number};
 /// Postings Accept plans in one step (whole days: a day with more is a step of its own).
 pub const STEP_POSTINGS: u64 = 5_000;
 
-/// Accepted journals staged in one write.
+/// Accepted journals staged in one write, at most (and at most [`STEP_POSTINGS`] postings).
 const STAGE_JOURNALS: usize = 500;
 
 fn unknown(token: &str) -> AppError {
@@ -222,7 +222,9 @@ async fn plan_and_store(
             })
             .await?;
         staged.extend(verdict.add(picked));
-        if staged.len() >= STAGE_JOURNALS {
+        // Staged by postings too: one journal of a big close can hold thousands of them.
+        let held: usize = staged.iter().map(|(_, j)| j.postings.len()).sum();
+        if staged.len() >= STAGE_JOURNALS || held as u64 >= STEP_POSTINGS {
             let batch = std::mem::take(&mut staged);
             state
                 .db()
