@@ -190,6 +190,7 @@ async fn proxy(args: ProxyArgs) {
         tokens: TokenRules::default(),
         limits: config::Limits::default(),
         idempotency_key_life: None,
+        close: config::CloseSettings::default(),
         demo: false,
     };
     let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exactly once",
         include_str!("../migrations/0005_exactly_once.sql"),
     ),
+    (
+        7,
+        "unattended close",
+        include_str!("../migrations/0007_unattended_close.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

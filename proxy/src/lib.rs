@@ -9,6 +9,7 @@
 //! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
 //! [`assets`], [`demo`].
 
+pub mod alerts;
 pub mod assets;
 pub mod auth;
 pub mod clock;
@@ -18,12 +19,15 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod feed;
 pub mod headers;
 pub mod ledger;
 pub mod limits;
 pub mod mapping;
+pub mod reconcile;
 pub mod reference;
 pub mod routes;
+pub mod schedule;
 pub mod tickets;
 pub mod worker;
 pub mod xero;
@@ -76,6 +80,8 @@ struct Inner {
     assets: assets::Assets,
     guards: limits::Guards,
     tickets: tickets::Tickets,
+    alerts: alerts::Alerts,
+    feed: Option<feed::FeedReader>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -110,6 +116,15 @@ impl AppState {
         }
         let assets = assets::Assets::load(&config.dist_dir);
         let guards = limits::Guards::new(&config.limits, &clock);
+        let destinations =
+            alerts::Destinations::new(&config.close.alerts).map_err(StartError::Line)?;
+        let feed = config
+            .close
+            .feed
+            .as_ref()
+            .map(feed::FeedReader::new)
+            .transpose()
+            .map_err(StartError::Line)?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 assets,
@@ -123,6 +138,8 @@ impl AppState {
                 hub: worker::Hub::default(),
                 guards,
                 tickets: tickets::Tickets::default(),
+                alerts: alerts::Alerts::new(destinations),
+                feed,
             }),
         })
     }
@@ -190,6 +207,16 @@ impl AppState {
     /// The event-stream tickets handed out.
     pub fn tickets(&self) -> &tickets::Tickets {
         &self.inner.tickets
+    }
+
+    /// Where alerts go.
+    pub fn alerts(&self) -> &alerts::Alerts {
+        &self.inner.alerts
+    }
+
+    /// SRM's G/L feed as the proxy reads it, when configured.
+    pub fn feed(&self) -> Option<&feed::FeedReader> {
+        self.inner.feed.as_ref()
     }
 }
 
@@ -306,6 +333,8 @@ pub struct App {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     maintenance: Option<tokio::task::JoinHandle<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    /// Alert deliveries and the schedule.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -329,6 +358,9 @@ impl App {
         if let Some(task) = self.maintenance.take() {
             task.abort();
         }
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         // Journals of a call cut short stay `posting`; the next start looks them up in Xero.
         if let Some(task) = self.worker.take() {
             task.abort();
@@ -346,6 +378,9 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         if let Some(task) = &self.maintenance {
+            task.abort();
+        }
+        for task in &self.background {
             task.abort();
         }
         if let Some(task) = &self.worker {
@@ -407,6 +442,7 @@ pub fn serve_on(
                 if let Err(e) = state.connections().maintain().await {
                     tracing::debug!(error = %e, "connection maintenance");
                 }
+                alerts::reconnect_if_needed(&state);
             }
         })
     });
@@ -415,6 +451,7 @@ pub fn serve_on(
         settings.key_life = life;
     }
     let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
+    let background = vec![tokio::spawn(alerts::deliver(state.clone()))];
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,
@@ -423,5 +460,6 @@ pub fn serve_on(
         server: Some(server),
         maintenance,
         worker,
+        background,
     })
 }

@@ -20,6 +20,7 @@
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`].
+//! - `GET /api/reconciliation?from=&to=` ([`ReconciliationQuery`]) → [`Reconciliation`].
 //!
 //! Every error answer is an [`ApiError`].
 
@@ -35,6 +36,10 @@ use crate::objects::objects_only;
 use crate::plan::{JournalKey, PlannedJournal};
 use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
+
+pub use crate::reconcile::{
+    Change, Difference, JournalChange, Reconciliation, ReconciliationRow, TrackingOption,
+};
 
 objects_only!(serialize and deserialize:
     ChooseOrganisation,
@@ -606,6 +611,24 @@ pub struct VoidRequest {
 pub struct ResolveRequest {
     /// The ManualJournalID found in Xero.
     pub manual_journal_id: String,
+}
+
+/// The query of `GET /api/reconciliation`: the days to compare (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ReconciliationQuery {
+    /// The first day (`YYYY-MM-DD`).
+    pub from: NaiveDate,
+    /// The last day (`YYYY-MM-DD`).
+    pub to: NaiveDate,
+}
+
+impl ReconciliationQuery {
+    /// The query string, `?` included.
+    pub fn query(&self) -> String {
+        format!("?from={}&to={}", self.from, self.to)
+    }
 }
 
 #[cfg(test)]

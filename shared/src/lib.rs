@@ -16,6 +16,7 @@ pub mod names;
 pub mod objects;
 pub mod plan;
 pub mod problem;
+pub mod reconcile;
 pub mod validate;
 pub mod xero;
 

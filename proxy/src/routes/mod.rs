@@ -9,6 +9,7 @@ pub mod exports;
 pub mod health;
 pub mod mapping;
 pub mod openapi;
+pub mod reconciliation;
 pub mod reference;
 pub mod tickets;
 
@@ -44,6 +45,7 @@ pub fn api() -> Router<AppState> {
             "/api/exports/{n}/journals/{key}/resolve",
             post(exports::resolve),
         )
+        .route("/api/reconciliation", get(reconciliation::reconciliation))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(api_method_not_allowed)

@@ -1,5 +1,5 @@
-//! Looking journals up in Xero in bulk: one paged `GET /ManualJournals` whose `where` names every
-//! journal of a batch (`Narration.Contains("key …") OR …`), matched here by key — never one GET
+//! Looking journals up in Xero in bulk: one paged `GET /ManualJournals` ([`list_path`]) whose
+//! `where` names every journal of a batch (`Narration.Contains("key …") OR …`), matched here by key — never one GET
 //! per journal. A journal of Xero's is one of ours when its narration is exactly the one sent, or
 //! when its own key (the last marker of its narration) is ours: a journal whose division merely
 //! mentions our key is someone else's.
@@ -15,10 +15,8 @@ use srm_xero_shared::xero::limits::JOURNALS_PER_CALL;
 use super::Ctx;
 use super::pacing::wait_until;
 use crate::ledger::Claimed;
+use crate::xero::journals::{list_path, more_pages};
 use crate::xero::{Fetched, XeroError};
-
-/// Xero's page size for manual journals.
-const PAGE: usize = 100;
 
 /// The `where` clause naming each journal's marker.
 pub fn where_clause(journals: &[Claimed]) -> String {
@@ -27,13 +25,6 @@ pub fn where_clause(journals: &[Claimed]) -> String {
         .map(|j| format!("Narration.Contains(\"{}\")", j.planned.key.marker()))
         .collect::<Vec<_>>()
         .join(" OR ")
-}
-
-/// A query string of `pairs`, form-encoded.
-fn query(pairs: &[(&str, &str)]) -> String {
-    let mut url = reqwest::Url::parse("http://query.invalid/").expect("a valid URL");
-    url.query_pairs_mut().extend_pairs(pairs);
-    url.query().unwrap_or_default().to_owned()
 }
 
 /// Which of `journals` Xero's `list` holds: key → ManualJournalIDs (several: a duplicate).
@@ -68,19 +59,11 @@ pub(crate) async fn find(
         let clause = where_clause(batch);
         let mut page = 1usize;
         loop {
-            let path = format!(
-                "/api.xro/2.0/ManualJournals?{}",
-                query(&[("where", &clause), ("page", &page.to_string())])
-            );
-            let list = get(ctx, tenant, &path).await;
+            let list = get(ctx, tenant, &list_path(Some(&clause), page)).await;
             for (key, ids) in matches(batch, &list) {
                 found.entry(key).or_insert_with(Vec::new).extend(ids);
             }
-            let more = match &list.pagination {
-                Some(p) => p.page_count > u32::try_from(page).unwrap_or(u32::MAX),
-                None => list.manual_journals.len() >= PAGE,
-            };
-            if !more {
+            if !more_pages(&list, page) {
                 break;
             }
             page += 1;
@@ -110,11 +93,8 @@ async fn get(ctx: &Ctx, tenant: &str, path: &str) -> ManualJournals {
                 retry_after,
                 problem,
             }) => {
-                let until = ctx.state.now()
-                    + chrono::TimeDelta::from_std(retry_after)
-                        .unwrap_or(chrono::TimeDelta::seconds(60));
                 ctx.pacer()
-                    .hold_until(until, format!("Xero's rate limit ({problem})"));
+                    .rate_limited(ctx.state.now(), retry_after, &problem);
                 continue;
             }
             Err(XeroError::Unauthorized(detail)) => {
@@ -184,10 +164,6 @@ mod tests {
         assert_eq!(
             clause,
             format!("Narration.Contains(\"key {}\")", ours.planned.key)
-        );
-        assert_eq!(
-            query(&[("where", "Narration.Contains(\"key a\") OR x")]),
-            "where=Narration.Contains%28%22key+a%22%29+OR+x"
         );
     }
 }

@@ -159,6 +159,27 @@ pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
     }
     ctx.hub().settled(now, settled);
     ctx.hub().changed();
+    let mut exports: Vec<u64> = outcomes.iter().map(|(j, _)| j.export).collect();
+    exports.sort_unstable();
+    exports.dedup();
+    for export in exports {
+        alert_if_settled(ctx, export);
+    }
+}
+
+/// An export whose last journal just settled with failed or needs-attention journals raises its
+/// alert (once; the alert task delivers it, posting does not wait).
+fn alert_if_settled(ctx: &Ctx, export: u64) {
+    match ctx.hub().tally().standing(ctx.state.db(), export) {
+        Ok(Some(standing)) => crate::alerts::export_settled(
+            &ctx.state,
+            export,
+            &standing.counts,
+            standing.organisation.as_ref().map(|o| o.name.as_str()),
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, export, "cannot read an export's counts"),
+    }
 }
 
 /// Adds `what` to each journal's history.

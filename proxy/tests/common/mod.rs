@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod exports;
+pub mod receivers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -147,6 +148,7 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
         tokens: TokenRules::default(),
         limits: test_limits(),
         idempotency_key_life: None,
+        close: srm_xero_proxy::config::CloseSettings::default(),
         demo: false,
     }
 }
