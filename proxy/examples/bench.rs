@@ -301,6 +301,7 @@ async fn connected(limits: Limits, worker: WorkerSettings) -> (TestApp, Child) {
     let (proxy, url) = spawn_proxy(&sim, addr, data.path(), offset, worker);
     let app = TestApp {
         worker,
+        close: config::CloseSettings::default(),
         app: None,
         remote: Some(url),
         sim,
@@ -330,6 +331,7 @@ async fn spawn_here(dist: &Path) -> TestApp {
     let app = srm_xero_proxy::serve_on(listener, config, options).unwrap();
     TestApp {
         worker: WorkerSettings::default(),
+        close: config::CloseSettings::default(),
         app: Some(app),
         remote: None,
         sim,

@@ -153,12 +153,27 @@ async fn reference_for_export(
 /// The longest Accept waits for a call to re-read the lock dates.
 const LOCK_DATE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Accept: validates, stores export #N with its journals durably, and wakes the worker.
+/// Accept by a person: validates, stores export #N with its journals durably, and wakes the
+/// worker.
 pub async fn create(
     state: &AppState,
     caller: &Caller,
     request: NewExport,
 ) -> Result<u64, AppError> {
+    accept(
+        state,
+        Actor {
+            name: &caller.name,
+            sub: &caller.sub,
+        },
+        request,
+    )
+    .await
+}
+
+/// Accept by `by` (a person, or the schedule): the journals named are planned again from the
+/// postings sent, checked, and stored as export #N in one transaction; the worker is woken.
+pub async fn accept(state: &AppState, by: Actor<'_>, request: NewExport) -> Result<u64, AppError> {
     let settings = crate::mapping::current(state)?.settings;
     let reference = reference_for_export(state).await?;
     let organisation = connected(state)?;
@@ -194,10 +209,7 @@ pub async fn create(
                 NewExportRow {
                     number,
                     from: request.from,
-                    by: Actor {
-                        name: &caller.name,
-                        sub: &caller.sub,
-                    },
+                    by,
                     at: now,
                     organisation: &organisation,
                     journals: replanned.journals,
@@ -211,7 +223,7 @@ pub async fn create(
             Err(e) => Ok(Err(e)),
         }
     })??;
-    tracing::info!(number, by = %caller.name, organisation = %organisation.name, "export accepted");
+    tracing::info!(number, by = %by.name, organisation = %organisation.name, "export accepted");
     state.hub().changed();
     state.hub().wake();
     Ok(number)

@@ -7,7 +7,8 @@
 //! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
 //! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
 //! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
-//! [`assets`], [`demo`].
+//! [`assets`], [`demo`]; the unattended close: [`feed`] (SRM's feed read by the proxy),
+//! [`schedule`], [`alerts`], [`reconcile`].
 
 pub mod alerts;
 pub mod assets;
@@ -82,6 +83,7 @@ struct Inner {
     tickets: tickets::Tickets,
     alerts: alerts::Alerts,
     feed: Option<feed::FeedReader>,
+    runs: schedule::Runs,
 }
 
 impl std::fmt::Debug for AppState {
@@ -140,6 +142,7 @@ impl AppState {
                 tickets: tickets::Tickets::default(),
                 alerts: alerts::Alerts::new(destinations),
                 feed,
+                runs: schedule::Runs::default(),
             }),
         })
     }
@@ -217,6 +220,11 @@ impl AppState {
     /// SRM's G/L feed as the proxy reads it, when configured.
     pub fn feed(&self) -> Option<&feed::FeedReader> {
         self.inner.feed.as_ref()
+    }
+
+    /// The close's runs (one at a time).
+    pub fn runs(&self) -> &schedule::Runs {
+        &self.inner.runs
     }
 }
 
@@ -451,7 +459,10 @@ pub fn serve_on(
         settings.key_life = life;
     }
     let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
-    let background = vec![tokio::spawn(alerts::deliver(state.clone()))];
+    let background = vec![
+        tokio::spawn(alerts::deliver(state.clone())),
+        tokio::spawn(schedule::scheduler(state.clone())),
+    ];
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,

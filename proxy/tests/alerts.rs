@@ -8,21 +8,23 @@ use std::time::Duration;
 
 use common::exports::{export_all, export_holding_first_call, first_day, gl, wait_settled};
 use common::receivers::{SmtpSink, Webhook};
-use common::{TestApp, simulator, spawn_configured};
+use common::{TestApp, simulator, spawn_configured, start_time};
 use secrecy::SecretString;
 use srm_xero_proxy::config::EmailSettings;
 use srm_xero_proxy::worker::WorkerSettings;
 use srm_xero_shared::api::Counts;
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
+use srm_xero_tests::sim::SimClock;
 
 /// A connected proxy whose alerts go to `hook` (and, when given, emails to `smtp`).
 async fn app_alerting(hook: &Webhook, smtp: Option<&SmtpSink>) -> TestApp {
+    let sim = simulator().clock(hook.clock());
     let webhook = hook.url.clone();
     let email = smtp.map(|s| EmailSettings {
         smtp_url: SecretString::from(s.url.clone()),
         to: vec!["books@acme.example".into()],
     });
-    let app = spawn_configured(simulator(), WorkerSettings::default(), move |config| {
+    let app = spawn_configured(sim, WorkerSettings::default(), move |config| {
         config.close.alerts.webhook = Some(SecretString::from(webhook));
         config.close.alerts.email = email;
     })
@@ -62,7 +64,7 @@ async fn all_delivered(app: &TestApp) {
 
 #[tokio::test]
 async fn each_export_and_kind_alerts_once_whatever_raises_it_again() {
-    let hook = Webhook::start().await;
+    let hook = Webhook::start(SimClock::fixed(start_time())).await;
     let app = app_alerting(&hook, None).await;
     let first = export_with_failures(&app, "A-", 6).await;
     hook.wait_for(&app.sim.clock(), Duration::ZERO, |h| {
@@ -123,7 +125,7 @@ async fn each_export_and_kind_alerts_once_whatever_raises_it_again() {
 
 #[tokio::test]
 async fn a_webhook_that_fails_is_retried_with_backoff_and_never_delays_posting() {
-    let hook = Webhook::start().await;
+    let hook = Webhook::start(SimClock::fixed(start_time())).await;
     let smtp = SmtpSink::start().await;
     let app = app_alerting(&hook, Some(&smtp)).await;
     // The webhook hangs, then answers 500 twice.
@@ -148,17 +150,24 @@ async fn a_webhook_that_fails_is_retried_with_backoff_and_never_delays_posting()
     );
     assert!(mail.contains("books@acme.example"), "{mail}");
 
-    // Released: two 500s, each tried again after its backoff by the proxy's clock, then 200.
+    // Released: two 500s, each tried again after its backoff by the proxy's clock (1 s, then
+    // 2 s), then 200.
     hook.release();
-    hook.wait_for(&app.sim.clock(), Duration::ZERO, |h| h.refused() == 1)
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(hook.refused(), 1, "the next try waits for its backoff");
-    hook.wait_for(&app.sim.clock(), Duration::from_secs(1), |h| {
+    hook.wait_for(&app.sim.clock(), Duration::from_millis(250), |h| {
         h.accepted().len() == 1
     })
     .await;
     assert_eq!(hook.refused(), 2);
+    let tries = hook.answered_at();
+    assert_eq!(tries.len(), 3);
+    assert!(
+        tries[1] - tries[0] >= chrono::TimeDelta::seconds(1),
+        "{tries:?}"
+    );
+    assert!(
+        tries[2] - tries[1] >= chrono::TimeDelta::seconds(2),
+        "{tries:?}"
+    );
     assert_eq!(hook.accepted()[0]["export"], failing);
     all_delivered(&app).await;
     assert_eq!(hook.accepted().len(), 1);

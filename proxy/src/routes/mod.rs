@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod openapi;
 pub mod reconciliation;
 pub mod reference;
+pub mod schedule;
 pub mod tickets;
 
 use axum::Router;
@@ -46,6 +47,8 @@ pub fn api() -> Router<AppState> {
             post(exports::resolve),
         )
         .route("/api/reconciliation", get(reconciliation::reconciliation))
+        .route("/api/schedule", get(schedule::status))
+        .route("/api/schedule/run", post(schedule::run))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(api_method_not_allowed)

@@ -162,6 +162,8 @@ impl Modify for CommonAnswers {
         super::exports::void,
         super::exports::resolve,
         super::reconciliation::reconciliation,
+        super::schedule::status,
+        super::schedule::run,
         document,
     ),
     modifiers(&CallerToken, &CommonAnswers)

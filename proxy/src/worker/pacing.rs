@@ -217,13 +217,18 @@ impl Pacer {
 
 /// Waits until the proxy's clock reaches `until`.
 pub async fn wait_until(state: &AppState, until: DateTime<Utc>) {
+    wait_until_by(state, until, TICK).await;
+}
+
+/// Waits until the proxy's clock reaches `until`, looking at it every `tick` at least.
+pub async fn wait_until_by(state: &AppState, until: DateTime<Utc>, tick: Duration) {
     loop {
         let now = state.now();
         if now >= until {
             return;
         }
-        let left = (until - now).to_std().unwrap_or(TICK);
-        tokio::time::sleep(left.min(TICK)).await;
+        let left = (until - now).to_std().unwrap_or(tick);
+        tokio::time::sleep(left.min(tick)).await;
     }
 }
 

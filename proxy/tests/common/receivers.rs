@@ -14,6 +14,8 @@ use tokio::sync::watch;
 /// What the webhook receiver saw and how it answers.
 #[derive(Debug, Default)]
 struct Seen {
+    /// When each request was answered, by the shared clock.
+    answered_at: Vec<chrono::DateTime<chrono::Utc>>,
     /// Bodies it answered 2xx.
     accepted: Vec<Value>,
     /// Requests it answered 500.
@@ -28,6 +30,7 @@ struct Seen {
 #[derive(Clone)]
 pub struct Webhook {
     seen: Arc<Mutex<Seen>>,
+    clock: srm_xero_tests::sim::SimClock,
     changes: watch::Sender<u64>,
     pub url: String,
 }
@@ -41,6 +44,7 @@ async fn receive(State(hook): State<Webhook>, Json(body): Json<Value>) -> Status
     }
     let status = {
         let mut seen = hook.seen.lock().unwrap();
+        seen.answered_at.push(hook.clock.now());
         if seen.refuse_next > 0 {
             seen.refuse_next -= 1;
             seen.refused += 1;
@@ -55,8 +59,9 @@ async fn receive(State(hook): State<Webhook>, Json(body): Json<Value>) -> Status
 }
 
 impl Webhook {
-    /// Starts a receiver; its URL has a secret path, as Slack's do.
-    pub async fn start() -> Webhook {
+    /// Starts a receiver that stamps requests with `clock` (the proxy's); its URL has a secret
+    /// path, as Slack's do.
+    pub async fn start(clock: srm_xero_tests::sim::SimClock) -> Webhook {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!(
             "http://{}/services/T000/B000/hook-secret-path",
@@ -64,6 +69,7 @@ impl Webhook {
         );
         let hook = Webhook {
             seen: Arc::default(),
+            clock,
             changes: watch::channel(0).0,
             url,
         };
@@ -74,6 +80,11 @@ impl Webhook {
             let _ = axum::serve(listener, app).await;
         });
         hook
+    }
+
+    /// The clock it stamps requests with.
+    pub fn clock(&self) -> srm_xero_tests::sim::SimClock {
+        self.clock.clone()
     }
 
     /// The next `n` requests are answered 500.
@@ -95,6 +106,11 @@ impl Webhook {
     /// The bodies answered 2xx.
     pub fn accepted(&self) -> Vec<Value> {
         self.seen.lock().unwrap().accepted.clone()
+    }
+
+    /// When each request was answered, by the shared clock.
+    pub fn answered_at(&self) -> Vec<chrono::DateTime<chrono::Utc>> {
+        self.seen.lock().unwrap().answered_at.clone()
     }
 
     /// Requests answered 500.
