@@ -48,7 +48,7 @@ pub async fn report(
     to: NaiveDate,
 ) -> Result<Reconciliation, AppError> {
     if from > to {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::Invalid(format!(
             "from ({from}) is after to ({to}): swap them"
         )));
     }

@@ -40,7 +40,7 @@ use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
 
 pub use crate::reconcile::{
-    Change, Difference, JournalChange, Reconciliation, ReconciliationRow, TrackingOption,
+    Change, Difference, JournalChange, LineTracking, Reconciliation, ReconciliationRow,
 };
 
 objects_only!(serialize and deserialize:

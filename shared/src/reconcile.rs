@@ -19,7 +19,7 @@ use crate::xero::{ManualJournal, ManualJournalStatus, TrackingRef};
 /// A tracking option on a line, by name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TrackingOption {
+pub struct LineTracking {
     /// The tracking category's name ("Division").
     pub category: String,
     /// The option's name ("Vancouver").
@@ -35,7 +35,7 @@ pub struct ReconciliationRow {
     /// The Xero account code.
     pub account_code: String,
     /// Its tracking options (empty: none).
-    pub tracking: Vec<TrackingOption>,
+    pub tracking: Vec<LineTracking>,
     /// What this proxy posted (debits positive, credits negative).
     pub srm: Money,
     /// What the same journals hold in Xero now.
@@ -127,12 +127,12 @@ pub struct Posted<'a> {
 }
 
 /// A cell's identity.
-type Cell = (NaiveDate, String, Vec<TrackingOption>);
+type Cell = (NaiveDate, String, Vec<LineTracking>);
 
-fn tracking_of(refs: &[TrackingRef]) -> Vec<TrackingOption> {
-    let mut out: Vec<TrackingOption> = refs
+fn tracking_of(refs: &[TrackingRef]) -> Vec<LineTracking> {
+    let mut out: Vec<LineTracking> = refs
         .iter()
-        .map(|t| TrackingOption {
+        .map(|t| LineTracking {
             category: t.name.clone(),
             option: t.option.clone(),
         })
@@ -144,7 +144,7 @@ fn tracking_of(refs: &[TrackingRef]) -> Vec<TrackingOption> {
 /// A journal's amounts per cell (zero cells left out).
 fn cells(
     date: NaiveDate,
-    lines: impl Iterator<Item = (String, Vec<TrackingOption>, Money)>,
+    lines: impl Iterator<Item = (String, Vec<LineTracking>, Money)>,
 ) -> BTreeMap<Cell, Money> {
     let mut out: BTreeMap<Cell, Money> = BTreeMap::new();
     for (code, tracking, amount) in lines {
@@ -249,8 +249,8 @@ fn judge(
 }
 
 /// Cells without their day: what an edit of the lines changes.
-fn undated(cells: &BTreeMap<Cell, Money>) -> BTreeMap<(&str, &[TrackingOption]), Money> {
-    let mut out: BTreeMap<(&str, &[TrackingOption]), Money> = BTreeMap::new();
+fn undated(cells: &BTreeMap<Cell, Money>) -> BTreeMap<(&str, &[LineTracking]), Money> {
+    let mut out: BTreeMap<(&str, &[LineTracking]), Money> = BTreeMap::new();
     for ((_, code, tracking), amount) in cells {
         *out.entry((code.as_str(), tracking.as_slice())).or_default() += *amount;
     }

@@ -16,9 +16,9 @@ use crate::error::{ApiQuery, AppError};
     security(("caller_token" = [])), params(ReconciliationQuery),
     responses(
         (status = 200, description = "Reconciliation: rows, changes, differences (empty when SRM and Xero agree)", body = Reconciliation),
-        (status = 400, description = "ApiError: from or to missing or not YYYY-MM-DD, or from after to", body = ApiError),
+        (status = 400, description = "ApiError: from or to missing or not YYYY-MM-DD", body = ApiError),
         (status = 409, description = "ApiError: not connected to Xero, or a reconnect is needed", body = ApiError),
-        (status = 422, description = "ApiError: more than 366 days, or more than 10,000 journals in the range", body = ApiError),
+        (status = 422, description = "ApiError: from after to, more than 366 days, or more than 10,000 journals in the range", body = ApiError),
         (status = 502, description = "ApiError: Xero could not be read now (its call limit is in use, or it did not answer)", body = ApiError)))]
 pub async fn reconciliation(
     State(state): State<AppState>,
