@@ -191,7 +191,7 @@ async fn a_bad_range_or_no_connection_is_a_clear_refusal() {
     for (query, status, says) in [
         (
             "from=2019-08-02&to=2019-08-01",
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "after",
         ),
         ("from=2019-08-01", StatusCode::BAD_REQUEST, "to"),
