@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use srm_xero_shared::api::{
-    ExportDetail, ExportStatus, JournalProblems, NewExport, OrganisationRef, Progress,
-    RetryRequest, Waiting,
+    ExportDetail, ExportStatus, ExportSummary, JournalDetail, JournalProblems, JournalState,
+    NewExport, OrganisationRef, Progress, RetryRequest, Waiting,
 };
 use srm_xero_shared::{JournalKey, PlanRequest, PlannedJournal, Posting, plan};
 
@@ -174,6 +174,23 @@ pub async fn create(
 /// Accept by `by` (a person, or the schedule): the journals named are planned again from the
 /// postings sent, checked, and stored as export #N in one transaction; the worker is woken.
 pub async fn accept(state: &AppState, by: Actor<'_>, request: NewExport) -> Result<u64, AppError> {
+    accept_with(state, by, request, |_, _| Ok(Vec::new()), |_, _| Ok(())).await
+}
+
+/// A journal's state moved in the ledger: (export, from, to).
+pub type Moved = (u64, JournalState, JournalState);
+
+/// [`accept`], with `first` run in the same transaction before the postings are planned again
+/// and `then` once the export is stored, each given the new export's number (a re-post frees
+/// the postings of the journal it replaces first, and notes both journals' histories): what
+/// they change and the new export are committed together, or none of it is.
+pub async fn accept_with(
+    state: &AppState,
+    by: Actor<'_>,
+    request: NewExport,
+    first: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> Result<Vec<Moved>, AppError>,
+    then: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> Result<(), AppError>,
+) -> Result<u64, AppError> {
     let settings = crate::mapping::current(state)?.settings;
     let reference = reference_for_export(state).await?;
     let organisation = connected(state)?;
@@ -182,6 +199,7 @@ pub async fn accept(state: &AppState, by: Actor<'_>, request: NewExport) -> Resu
         let tx = conn.transaction()?;
         let outcome = (|| {
             let number = write::next_number(&tx)?;
+            let moved = first(&tx, number)?;
             let replanned = replan(
                 &tx,
                 &organisation.tenant_id,
@@ -216,10 +234,17 @@ pub async fn accept(state: &AppState, by: Actor<'_>, request: NewExport) -> Resu
                     postings,
                 },
             )?;
-            Ok::<_, AppError>(number)
+            then(&tx, number)?;
+            Ok::<_, AppError>((number, moved))
         })();
         match outcome {
-            Ok(number) => tx.commit().map(|()| Ok(number)),
+            Ok((number, moved)) => {
+                tx.commit()?;
+                for (export, from, to) in moved {
+                    state.hub().tally().moved(export, from, to, 1);
+                }
+                Ok(Ok(number))
+            }
             Err(e) => Ok(Err(e)),
         }
     })??;
@@ -285,7 +310,7 @@ fn connected(state: &AppState) -> Result<OrganisationRef, AppError> {
 }
 
 /// The organisation an export is bound to, which must be the one connected now.
-fn bound_and_connected(
+pub(crate) fn bound_and_connected(
     state: &AppState,
     bound: Option<&OrganisationRef>,
 ) -> Result<OrganisationRef, AppError> {
@@ -369,14 +394,8 @@ pub async fn resolve(
             "{id:?} is not a ManualJournalID: copy the journal's id from Xero (e.g. 0a1b2c3d-…)"
         )));
     }
-    let (summary, journal) = state
-        .db()
-        .with(|c| Ok((read::summary(c, number)?, read::journal(c, number, key)?)))?;
-    let summary =
-        summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
-    let journal = journal
-        .ok_or_else(|| AppError::NotFound(format!("export #{number} has no journal {key}")))?;
-    if journal.row.state != srm_xero_shared::api::JournalState::NeedsAttention {
+    let (summary, journal) = export_journal(state, number, key)?;
+    if journal.row.state != JournalState::NeedsAttention {
         return Err(AppError::Conflict(format!(
             "journal {key} is {}: only a journal that needs attention is marked posted by hand",
             journal.row.state
@@ -426,8 +445,24 @@ pub async fn resolve(
     Ok(())
 }
 
+/// Export `number` and its journal `key` (404 when either is not there).
+pub(crate) fn export_journal(
+    state: &AppState,
+    number: u64,
+    key: &JournalKey,
+) -> Result<(ExportSummary, JournalDetail), AppError> {
+    let (summary, journal) = state
+        .db()
+        .with(|c| Ok((read::summary(c, number)?, read::journal(c, number, key)?)))?;
+    let summary =
+        summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
+    let journal = journal
+        .ok_or_else(|| AppError::NotFound(format!("export #{number} has no journal {key}")))?;
+    Ok((summary, journal))
+}
+
 /// `GET /ManualJournals/{id}` in `organisation`, paced with every other call to Xero.
-async fn fetch_journal(
+pub(crate) async fn fetch_journal(
     state: &AppState,
     organisation: &OrganisationRef,
     id: &str,

@@ -8,7 +8,7 @@
 //! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
 //! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
 //! [`assets`], [`demo`]; the unattended close: [`feed`] (SRM's feed read by the proxy),
-//! [`schedule`], [`alerts`], [`reconcile`].
+//! [`schedule`], [`alerts`], [`reconcile`], [`repost`].
 
 pub mod alerts;
 pub mod assets;
@@ -27,6 +27,7 @@ pub mod limits;
 pub mod mapping;
 pub mod reconcile;
 pub mod reference;
+pub mod repost;
 pub mod routes;
 pub mod schedule;
 pub mod tickets;

@@ -8,7 +8,7 @@ mod common;
 use chrono::NaiveDate;
 use common::exports::{export_all, first_day, gl, in_xero, lookups, wait_settled};
 use common::{TestApp, spawn_app};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use srm_xero_shared::api::{Change, Reconciliation};
 use srm_xero_shared::{JournalKey, Money};
@@ -42,6 +42,26 @@ async fn posted_app() -> (TestApp, Vec<srm_xero_shared::PlannedJournal>) {
 /// The ManualJournalID Xero gave the journal `key`.
 fn id_of(app: &TestApp, key: &JournalKey) -> String {
     in_xero(app)[key][0].manual_journal_id.clone()
+}
+
+/// A person voids `voided` in Xero and adds 25.00 to both sides of `edited`; answers their ids.
+fn void_one_and_grow_another(
+    app: &TestApp,
+    voided: &srm_xero_shared::PlannedJournal,
+    edited: &srm_xero_shared::PlannedJournal,
+) -> (String, String) {
+    let voided_id = id_of(app, &voided.key);
+    let edited_id = id_of(app, &edited.key);
+    app.sim.void_journal(ACME_TENANT_ID, &voided_id).unwrap();
+    let stored = app.sim.journal(&edited_id).unwrap();
+    app.sim
+        .edit_journal(
+            ACME_TENANT_ID,
+            &edited_id,
+            &JournalEdit::of(&stored).grown_by(Decimal::new(2_500, 2)),
+        )
+        .unwrap();
+    (voided_id, edited_id)
 }
 
 #[tokio::test]
@@ -91,18 +111,8 @@ async fn after_posting_srm_and_xero_agree_to_the_cent_in_one_read() {
 async fn a_journal_voided_and_one_edited_in_xero_are_exactly_the_differences() {
     let (app, journals) = posted_app().await;
     let (voided, edited, moved) = (&journals[0], &journals[4], &journals[8]);
-    let voided_id = id_of(&app, &voided.key);
-    let edited_id = id_of(&app, &edited.key);
     app.sim.clock().advance(std::time::Duration::from_mins(5));
-    app.sim.void_journal(ACME_TENANT_ID, &voided_id).unwrap();
-    let stored = app.sim.journal(&edited_id).unwrap();
-    app.sim
-        .edit_journal(
-            ACME_TENANT_ID,
-            &edited_id,
-            &JournalEdit::of(&stored).grown_by(Decimal::new(2_500, 2)),
-        )
-        .unwrap();
+    let (voided_id, edited_id) = void_one_and_grow_another(&app, voided, edited);
 
     let report = reconcile(&app, day(0), day(2)).await;
     let changed: Vec<(&JournalKey, Change)> =
@@ -220,4 +230,70 @@ async fn a_bad_range_or_no_connection_is_a_clear_refusal() {
             "{query}: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_journal_voided_in_xero_is_re_posted_once_and_both_histories_say_so() {
+    let (app, journals) = posted_app().await;
+    let (voided, edited) = (&journals[0], &journals[4]);
+    let (_, edited_id) = void_one_and_grow_another(&app, voided, edited);
+    let repost = |key: &JournalKey| format!("/api/exports/1/journals/{key}/repost");
+
+    // An edited journal still stands in Xero: void it there first.
+    let (status, body) = app
+        .call(Method::POST, &repost(&edited.key), &app.clerk(), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("void it in Xero first"),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .call(Method::POST, &repost(&voided.key), &app.clerk(), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["number"], 2);
+    assert_eq!(wait_settled(&app, 2, false).await.counts.posted, 1);
+    // Twice is refused: the old journal is voided here now.
+    let (status, _) = app
+        .call(Method::POST, &repost(&voided.key), &app.clerk(), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // In Xero: the voided copy and one standing copy, with the same lines.
+    let copies = &in_xero(&app)[&voided.key];
+    let statuses: Vec<&str> = copies.iter().map(|j| j.status.as_str()).collect();
+    assert_eq!(statuses, ["VOIDED", "POSTED"]);
+    assert_eq!(copies[0].lines, copies[1].lines);
+    let old = common::exports::journal_detail(&app, 1, &voided.key).await;
+    assert_eq!(old.row.state, srm_xero_shared::api::JournalState::Voided);
+    assert!(
+        old.history
+            .last()
+            .unwrap()
+            .what
+            .contains("re-posted in export #2"),
+        "{:?}",
+        old.history
+    );
+    let new = common::exports::journal_detail(&app, 2, &voided.key).await;
+    assert!(
+        new.history.iter().any(|h| h.what.starts_with(&format!(
+            "re-post of journal {} of export #1, voided in Xero",
+            voided.key
+        ))),
+        "{:?}",
+        new.history
+    );
+    // Reconciled again: only the edited journal differs.
+    let report = reconcile(&app, day(0), day(2)).await;
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    assert_eq!(
+        report.differences[0].journals[0].manual_journal_id,
+        edited_id
+    );
 }

@@ -19,7 +19,9 @@
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`];
-//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`].
+//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`];
+//!   `POST /api/exports/{n}/journals/{key}/repost` → 201 [`ExportCreated`] (a journal voided or
+//!   deleted in Xero, its postings as a new export).
 //! - `GET /api/reconciliation?from=&to=` ([`ReconciliationQuery`]) → [`Reconciliation`].
 //! - `GET /api/schedule` → [`ScheduleStatus`]; `POST /api/schedule/run` (admin) → the finished
 //!   [`ScheduleRun`].

@@ -46,6 +46,10 @@ pub fn api() -> Router<AppState> {
             "/api/exports/{n}/journals/{key}/resolve",
             post(exports::resolve),
         )
+        .route(
+            "/api/exports/{n}/journals/{key}/repost",
+            post(exports::repost),
+        )
         .route("/api/reconciliation", get(reconciliation::reconciliation))
         .route("/api/schedule", get(schedule::status))
         .route("/api/schedule/run", post(schedule::run))

@@ -161,6 +161,7 @@ impl Modify for CommonAnswers {
         super::exports::retry,
         super::exports::void,
         super::exports::resolve,
+        super::exports::repost,
         super::reconciliation::reconciliation,
         super::schedule::status,
         super::schedule::run,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
 use srm_xero_shared::JournalKey;
-use srm_xero_shared::xero::ManualJournals;
 use srm_xero_shared::xero::limits::JOURNALS_PER_CALL;
+use srm_xero_shared::xero::{ManualJournalStatus, ManualJournals};
 
 use super::Ctx;
 use super::pacing::wait_until;
@@ -34,6 +34,14 @@ pub fn matches(journals: &[Claimed], list: &ManualJournals) -> HashMap<JournalKe
         let Some(id) = &theirs.manual_journal_id else {
             continue;
         };
+        // A voided or deleted copy (a journal re-posted after it was voided in Xero carries
+        // the same key) is not the journal in Xero.
+        if matches!(
+            theirs.status,
+            Some(ManualJournalStatus::Voided | ManualJournalStatus::Deleted)
+        ) {
+            continue;
+        }
         let own_key = JournalKey::last_in(&theirs.narration);
         let ours = journals.iter().find(|j| {
             theirs.narration == j.planned.narration || own_key.as_ref() == Some(&j.planned.key)
@@ -136,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_that_only_mentions_our_key_is_not_ours() {
+    fn a_journal_that_only_mentions_our_key_or_is_voided_is_not_ours() {
         let ours = claimed(&["GL-1"], "Division Turkey Creek");
         let other_key = JournalKey::from_posting_ids(["GL-9"]);
         let list = ManualJournals {
@@ -154,6 +162,10 @@ mod tests {
                     &format!("{} (edited in Xero)", ours.planned.narration),
                     "mine-too",
                 ),
+                ManualJournal {
+                    status: Some(ManualJournalStatus::Voided),
+                    ..theirs(&ours.planned.narration, "voided-copy")
+                },
             ],
             ..ManualJournals::default()
         };
