@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
-    ExportedLookup, MappingChange, MappingDocument, NewExport, ReferenceSnapshot, ResolveRequest,
-    VoidRequest,
+    ExportedLookup, MappingChange, MappingDocument, NewExport, Reconciliation, ReconciliationQuery,
+    ReferenceSnapshot, ResolveRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
@@ -21,7 +21,9 @@ pub use live::{Outcome, Reconnect, Step, Watch};
 use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable};
 use crate::browser;
 use crate::format;
-use crate::state::{Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, State};
+use crate::state::{
+    Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, ReconcileAction, State,
+};
 
 /// The named operations, bound to one backend and the page's reducer.
 #[derive(Clone)]
@@ -79,7 +81,7 @@ impl Effects {
         self.spawn(self.backend.mapping(), Area::Mapping, |m, e| {
             e.dispatch(Action::MappingLoaded(m));
         });
-        self.read_exported(Vec::new(), false);
+        self.read_exported(Vec::new(), false, true);
         self.spawn(
             self.backend.exports(ExportSearch::default()),
             Area::Export,
@@ -114,23 +116,64 @@ impl Effects {
         }
     }
 
-    /// Asks which of these postings are exported (none: just the last exported date).
-    fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool) {
+    /// Asks which of these postings are exported (none: just the last exported date); with
+    /// `scan`, then looks for unsynced days since.
+    fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool, scan: bool) {
         let lookup = ExportedLookup { posting_ids };
         self.spawn(
             self.backend.exported(lookup),
             Area::Preview,
             move |answer, e| {
+                let last = answer.last_exported_date;
                 e.dispatch(Action::ExportedLoaded { answer, for_feed });
+                if scan {
+                    e.scan_unsynced(last);
+                }
             },
         );
+    }
+
+    /// Finds the days before today with postings that no export holds: the feed from a month
+    /// back (or from the day after the last exported date, when that is earlier), and the
+    /// already-exported lookup of its postings. Quiet when it fails: the banner is a hint.
+    pub fn scan_unsynced(&self, last_exported: Option<NaiveDate>) {
+        let Some(today) = format::today() else {
+            return;
+        };
+        let month_back = today - chrono::Days::new(31);
+        let from = last_exported
+            .and_then(|d| d.succ_opt())
+            .map_or(month_back, |d| d.min(month_back));
+        let (backend, dispatch) = (Rc::clone(&self.backend), self.dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok(read) = backend.feed(from, Box::new(|_, _| {})).await else {
+                return;
+            };
+            let recent: Vec<&srm_xero_shared::Posting> = read
+                .postings
+                .iter()
+                .filter(|p| p.date >= from && p.date < today)
+                .collect();
+            let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
+            let Ok(answer) = backend.exported(ExportedLookup { posting_ids }).await else {
+                return;
+            };
+            let mut days: Vec<NaiveDate> = recent
+                .iter()
+                .filter(|p| !answer.exported.contains_key(&p.id))
+                .map(|p| p.date)
+                .collect();
+            days.sort_unstable();
+            days.dedup();
+            dispatch.dispatch(Action::UnsyncedFound(days));
+        });
     }
 
     /// A feed or file was read: show it, and ask the proxy which of its postings are exported.
     fn feed_read(&self, feed: Feed) {
         let ids = feed.postings.iter().map(|p| p.id.clone()).collect();
         self.dispatch(Action::FeedLoaded(feed));
-        self.read_exported(ids, true);
+        self.read_exported(ids, true, false);
     }
 
     /// Reads SRM's G/L feed from a date, page after page.
@@ -189,7 +232,7 @@ impl Effects {
                     |detail, e| {
                         e.dispatch(Action::ExportOpened(detail));
                         if !feed_ids.is_empty() {
-                            e.read_exported(feed_ids, true);
+                            e.read_exported(feed_ids, true, true);
                         }
                     },
                 );
@@ -299,9 +342,14 @@ impl Effects {
     pub fn download_results(&self, detail: &ExportDetail) {
         let csv = format::results_csv(detail);
         let name = format!("srm-xero-export-{}.csv", detail.summary.number);
-        if browser::download(&name, &csv).is_err() {
+        self.download(&name, &csv, Area::Export);
+    }
+
+    /// Saves `csv` as the file `name`; a refusal is shown in `area`.
+    fn download(&self, name: &str, csv: &str, area: Area) {
+        if browser::download(name, csv).is_err() {
             self.dispatch(Action::Fail(
-                Area::Export,
+                area,
                 "The browser refused the download: allow downloads for this page and try again."
                     .into(),
             ));
@@ -392,6 +440,36 @@ impl Effects {
                 Err(f) => effects.fail(Area::Export, f),
             }
         });
+    }
+
+    /// Compares SRM with Xero for the days asked.
+    pub fn reconcile(&self, query: ReconciliationQuery) {
+        self.dispatch(Action::Reconcile(ReconcileAction::Asking));
+        self.spawn(
+            self.backend.reconciliation(query),
+            Area::Reconcile,
+            |report, e| e.dispatch(Action::Reconcile(ReconcileAction::Loaded(Rc::new(report)))),
+        );
+    }
+
+    /// Re-posts a journal voided or deleted in Xero, then compares the same days again.
+    pub fn repost(&self, number: u64, key: JournalKey, query: ReconciliationQuery) {
+        self.dispatch(Action::Reconcile(ReconcileAction::Asking));
+        let call = self.backend.repost(number, key.clone());
+        self.spawn(call, Area::Reconcile, move |created, e| {
+            e.dispatch(Action::Reconcile(ReconcileAction::Reposted(
+                key,
+                created.number,
+            )));
+            e.reconcile(query);
+        });
+    }
+
+    /// Saves a reconciliation as a CSV file.
+    pub fn download_reconciliation(&self, report: &Reconciliation) {
+        let csv = format::reconciliation_csv(report);
+        let name = format!("srm-xero-reconciliation-{}-{}.csv", report.from, report.to);
+        self.download(&name, &csv, Area::Reconcile);
     }
 
     /// Follows export #N's progress (events, or polling); stops when the [`Watch`] is dropped.
