@@ -86,7 +86,16 @@ pub fn App(props: &AppProps) -> Html {
     let screen = if state.screen == Screen::Mapping && caller.admin {
         mapping_screen(&state, &act, &ask)
     } else if let (Screen::Reconcile, Some(view)) = (state.screen, &state.reconcile) {
-        let _ = view; html! {}
+        html! {
+            <ReconcileView view={Rc::clone(view)} currency={currency.clone()}
+                notice={notice(Area::Reconcile)} on_action={act.reform(Action::Reconcile)}
+                on_compare={ask.reform(|()| Intent::Reconcile)}
+                on_repost={ask.reform(|(n, key)| Intent::Repost(n, key))}
+                on_open={ask.reform(Intent::OpenExport)}
+                on_download={ask.reform(|()| Intent::DownloadReconciliation)}
+                on_close={act.reform(|()| Action::Show(Screen::Post))}
+                on_dismiss={dismiss(Area::Reconcile)} />
+        }
     } else {
         html! {
             <>

@@ -2,6 +2,7 @@
 //! and dispatches what came back as an [`Action`]. Nothing here decides what the page shows: the
 //! reducer (`state.rs`) does, and `intent.rs` and the page's hooks decide when to call what.
 
+mod accept;
 mod live;
 
 use std::rc::Rc;
@@ -9,21 +10,45 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectionState, ConnectionStatus, ExportDetail, ExportSearch,
-    ExportedLookup, MappingChange, MappingDocument, NewExport, Reconciliation, ReconciliationQuery,
-    ReferenceSnapshot, ResolveRequest, VoidRequest,
+    ChooseOrganisation, ConnectionState, ConnectionStatus, EXPORTED_LOOKUP_IDS, ExportDetail,
+    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, Reconciliation,
+    ReconciliationQuery, ResolveRequest, RetryRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
 
+pub use accept::pieces;
 pub use live::{Outcome, Reconnect, Step, Watch};
 
-use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable};
+use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable, within_limit};
 use crate::browser;
 use crate::format;
 use crate::state::{
     Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, ReconcileAction, State,
 };
+
+/// Which of `posting_ids` are exported, asked in pieces of [`EXPORTED_LOOKUP_IDS`] ids (none:
+/// just the last exported date).
+fn exported_in_pieces(backend: Rc<dyn Backend>, posting_ids: Vec<String>) -> Fut<ExportedPostings> {
+    Box::pin(async move {
+        if posting_ids.is_empty() {
+            let none = ExportedLookup {
+                posting_ids: Vec::new(),
+            };
+            return backend.exported(none).await;
+        }
+        let mut all = ExportedPostings::default();
+        for piece in posting_ids.chunks(EXPORTED_LOOKUP_IDS) {
+            let lookup = ExportedLookup {
+                posting_ids: piece.to_vec(),
+            };
+            let answer = backend.exported(lookup).await?;
+            all.exported.extend(answer.exported);
+            all.last_exported_date = answer.last_exported_date;
+        }
+        Ok(all)
+    })
+}
 
 /// The named operations, bound to one backend and the page's reducer.
 #[derive(Clone)]
@@ -116,21 +141,17 @@ impl Effects {
         }
     }
 
-    /// Asks which of these postings are exported (none: just the last exported date); with
-    /// `scan`, then looks for unsynced days since.
+    /// Asks which of these postings are exported (none: just the last exported date), in
+    /// pieces of [`EXPORTED_LOOKUP_IDS`] ids; with `scan`, then looks for unsynced days since.
     fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool, scan: bool) {
-        let lookup = ExportedLookup { posting_ids };
-        self.spawn(
-            self.backend.exported(lookup),
-            Area::Preview,
-            move |answer, e| {
-                let last = answer.last_exported_date;
-                e.dispatch(Action::ExportedLoaded { answer, for_feed });
-                if scan {
-                    e.scan_unsynced(last);
-                }
-            },
-        );
+        let read = exported_in_pieces(Rc::clone(&self.backend), posting_ids);
+        self.spawn(read, Area::Preview, move |answer, e| {
+            let last = answer.last_exported_date;
+            e.dispatch(Action::ExportedLoaded { answer, for_feed });
+            if scan {
+                e.scan_unsynced(last);
+            }
+        });
     }
 
     /// Finds the days before today with postings that no export holds: the feed from a month
@@ -146,7 +167,7 @@ impl Effects {
             .map_or(month_back, |d| d.min(month_back));
         let (backend, dispatch) = (Rc::clone(&self.backend), self.dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(read) = backend.feed(from, Box::new(|_, _| {})).await else {
+            let Ok(read) = backend.feed(from, Box::new(|_, _| Ok(()))).await else {
                 return;
             };
             let recent: Vec<&srm_xero_shared::Posting> = read
@@ -155,7 +176,7 @@ impl Effects {
                 .filter(|p| p.date >= from && p.date < today)
                 .collect();
             let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
-            let Ok(answer) = backend.exported(ExportedLookup { posting_ids }).await else {
+            let Ok(answer) = exported_in_pieces(backend, posting_ids).await else {
                 return;
             };
             let mut days: Vec<NaiveDate> = recent
@@ -182,6 +203,12 @@ impl Effects {
         let progress = self.dispatch.clone();
         let on_page = Box::new(move |pages, postings| {
             progress.dispatch(Action::FeedProgress { pages, postings });
+            // Stopped as soon as it is too big: nothing of it is planned or sent.
+            within_limit(
+                postings,
+                "SRM's G/L feed from this Sync from date",
+                "Choose a later Sync from date (a shorter range), export it, then export the rest.",
+            )
         });
         self.spawn(
             self.backend.feed(from, on_page),
@@ -206,7 +233,13 @@ impl Effects {
             let text = browser::file_text(&file)
                 .await
                 .map_err(|()| file_unreadable(&name))?;
-            parse_csv(&text).map_err(|e| file_invalid(&name, &e))
+            let postings = parse_csv(&text).map_err(|e| file_invalid(&name, &e))?;
+            within_limit(
+                postings.len(),
+                &format!("The file {name}"),
+                "Save SRM's G/L detail report for shorter date ranges and drop each part in turn.",
+            )?;
+            Ok(postings)
         });
         self.spawn(read, Area::Preview, move |postings, e| {
             e.feed_read(Feed {
@@ -216,28 +249,6 @@ impl Effects {
                 origin: FeedOrigin::File(name),
             });
         });
-    }
-
-    /// Accept: the proxy stores export #N, the popup opens on it, and the feed is planned again
-    /// without the postings it took.
-    pub fn accept(&self, export: NewExport, feed_ids: Vec<String>) {
-        self.dispatch(Action::Accepting);
-        self.spawn(
-            self.backend.create_export(export),
-            Area::Export,
-            |created, e| {
-                e.spawn(
-                    e.backend.export(created.number),
-                    Area::Export,
-                    |detail, e| {
-                        e.dispatch(Action::ExportOpened(detail));
-                        if !feed_ids.is_empty() {
-                            e.read_exported(feed_ids, true, true);
-                        }
-                    },
-                );
-            },
-        );
     }
 
     /// Opens (or refreshes) export #N in the popup.
@@ -356,36 +367,46 @@ impl Effects {
         }
     }
 
-    /// Retry: reads the failed journals' postings, re-plans them with today's mapping, sends them.
-    pub fn retry(
-        &self,
-        number: u64,
-        keys: Vec<JournalKey>,
-        mapping: Rc<MappingDocument>,
-        reference: Rc<ReferenceSnapshot>,
-    ) {
+    /// Retry: the proxy plans the failed journals again with today's mapping from the postings
+    /// it stored; those that still cannot be posted stay failed and the others go again.
+    pub fn retry(&self, number: u64, keys: Vec<JournalKey>) {
+        if keys.is_empty() {
+            return self.dispatch(Action::Fail(
+                Area::Export,
+                "There is no failed journal to retry.".into(),
+            ));
+        }
         self.dispatch(Action::Popup(PopupAction::SetBusy(true)));
         let effects = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut failed = Vec::new();
-            for key in keys {
-                match effects.backend.journal(number, key).await {
-                    Ok(detail) => failed.push(detail),
-                    Err(f) => return effects.fail(Area::Export, f),
+            let request = RetryRequest {
+                journals: keys.clone(),
+            };
+            let mut left_failed = None;
+            let mut answer = effects.backend.retry(number, request).await;
+            if let Err(refused) = &answer
+                && refused.kind == FailureKind::Refused
+                && !refused.journals.is_empty()
+            {
+                let (rest, words) = crate::state::retry_rest(&keys, &refused.journals);
+                left_failed = Some(words);
+                if let Some(journals) = rest {
+                    answer = effects
+                        .backend
+                        .retry(number, RetryRequest { journals })
+                        .await;
                 }
             }
-            let planned =
-                crate::state::plan_retry(number, &failed, &mapping.settings, &reference.reference);
-            let request = match planned {
-                Ok(request) => request,
-                Err(why) => return effects.dispatch(Action::Fail(Area::Export, why)),
-            };
-            match effects.backend.retry(number, request).await {
-                Ok(detail) => {
+            match (answer, left_failed) {
+                (Ok(detail), left_failed) => {
                     effects.dispatch(Action::Popup(PopupAction::SetBusy(false)));
                     effects.dispatch(Action::ExportOpened(detail));
+                    if let Some(words) = left_failed {
+                        effects.dispatch(Action::Fail(Area::Export, words));
+                    }
                 }
-                Err(f) => effects.fail(Area::Export, f),
+                (Err(_), Some(words)) => effects.dispatch(Action::Fail(Area::Export, words)),
+                (Err(f), None) => effects.fail(Area::Export, f),
             }
         });
     }
@@ -396,11 +417,7 @@ impl Effects {
         let call = self
             .backend
             .void(number, key.clone(), VoidRequest { reason });
-        self.spawn(call, Area::Export, move |detail, e| {
-            e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
-            e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
-            e.dispatch(Action::Popup(PopupAction::JournalLoaded(Rc::new(detail))));
-        });
+        self.show_changed_journal(call, key);
     }
 
     /// Marks a journal that needs attention posted with the ManualJournalID found in Xero (the
@@ -410,6 +427,11 @@ impl Effects {
         let call = self
             .backend
             .resolve(number, key.clone(), ResolveRequest { manual_journal_id });
+        self.show_changed_journal(call, key);
+    }
+
+    /// Waits for a change to one journal (void, resolve) and opens the journal as answered.
+    fn show_changed_journal(&self, call: Fut<JournalDetail>, key: JournalKey) {
         self.spawn(call, Area::Export, move |detail, e| {
             e.dispatch(Action::Popup(PopupAction::SetBusy(false)));
             e.dispatch(Action::Popup(PopupAction::SelectJournal(key)));
@@ -472,9 +494,10 @@ impl Effects {
         self.download(&name, &csv, Area::Reconcile);
     }
 
-    /// Follows export #N's progress (events, or polling); stops when the [`Watch`] is dropped.
-    pub fn watch_progress(&self, number: u64, mode: LiveMode) -> Watch {
-        live::watch(self.clone(), number, mode)
+    /// Follows export #N's progress from change `since` (events, or polling); stops when the
+    /// [`Watch`] is dropped.
+    pub fn watch_progress(&self, number: u64, mode: LiveMode, since: u64) -> Watch {
+        live::watch(self.clone(), number, mode, since)
     }
 }
 

@@ -18,14 +18,24 @@ pub fn amount(money: Money) -> String {
         .strip_prefix('-')
         .map_or(("", plain.as_str()), |rest| ("-", rest));
     let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    format!("{sign}{}.{cents}", grouped(whole))
+}
+
+/// `1234567` → `1,234,567`.
+pub fn count(n: u64) -> String {
+    grouped(&n.to_string())
+}
+
+/// Digits with a comma between thousands.
+fn grouped(whole: &str) -> String {
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    format!("{sign}{grouped}.{cents}")
+    out
 }
 
 /// An amount with the currency code in front, when known: `CAD 1,250.00`.

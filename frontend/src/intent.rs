@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use srm_xero_shared::api::{MappingChange, NewExport, ReconciliationQuery};
+use srm_xero_shared::api::{MappingChange, ReconciliationQuery};
 use srm_xero_shared::{JournalKey, MappingSettings};
 
 use crate::effects::Effects;
@@ -101,12 +101,7 @@ pub fn perform(intent: Intent, state: &State, effects: &Effects) {
         Intent::Accept => {
             if let (Ok(journals), Some(from)) = (state.acceptable(), state.sync_from) {
                 let postings = state.accepted_postings(&journals);
-                let export = NewExport {
-                    from,
-                    postings,
-                    journals,
-                };
-                effects.accept(export, state.feed_ids());
+                effects.accept(from, postings, journals, state.feed_ids());
             }
         }
         Intent::OpenTyped => match Typed::read(&state.export_number) {
@@ -136,23 +131,12 @@ pub fn perform(intent: Intent, state: &State, effects: &Effects) {
         Intent::Disconnect => effects.disconnect(),
         Intent::Download => {
             if let Some(popup) = &state.popup {
-                effects.download_results(&popup.detail);
+                effects.download_results(&popup.detail());
             }
         }
         Intent::Retry => {
-            let Some(popup) = &state.popup else { return };
-            match (&state.mapping, &state.reference) {
-                (Some(mapping), Some(reference)) => effects.retry(
-                    popup.number(),
-                    popup.failed_keys(),
-                    mapping.clone(),
-                    reference.clone(),
-                ),
-                _ => act(Action::Fail(
-                    Area::Export,
-                    "The mapping and Xero's chart are still being read: try again in a moment."
-                        .into(),
-                )),
+            if let Some(popup) = &state.popup {
+                effects.retry(popup.number(), popup.failed_keys());
             }
         }
         Intent::Void => {

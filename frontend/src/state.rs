@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use srm_xero_shared::api::{
-    ConnectionStatus, ExportDetail, ExportedPostings, JournalDetail, MappingDocument,
-    MappingHistoryEntry, ReferenceSnapshot, RetryRequest,
+    ConnectionStatus, ExportDetail, ExportedPostings, JournalProblems, MappingDocument,
+    MappingHistoryEntry, ReferenceSnapshot,
 };
 use srm_xero_shared::{JournalKey, Plan, PlanRequest, Posting, plan};
 use yew::Reducible;
@@ -135,6 +135,8 @@ pub struct State {
     pub post_only_valid: bool,
     /// Accept was pressed and the proxy has not answered yet.
     pub accepting: bool,
+    /// Accept is sending the postings: (sent, of).
+    pub accept_sent: Option<(usize, usize)>,
     /// The Export Journals popup.
     pub popup: Option<Rc<Popup>>,
     /// The lookup of past exports.
@@ -191,6 +193,8 @@ pub enum Action {
     SetPostOnlyValid(bool),
     /// Accept was pressed.
     Accepting,
+    /// Accept sent a piece of the postings: (sent so far, of).
+    AcceptSent(usize, usize),
     /// The proxy has an export to show (Accept, reopening, reload or a refresh of the rows).
     ExportOpened(ExportDetail),
     /// A change inside the Export Journals popup.
@@ -249,21 +253,29 @@ impl State {
     }
 
     /// The journals Accept would send, or why Accept is disabled.
-    pub fn acceptable(&self) -> Result<Vec<JournalKey>, &'static str> {
+    pub fn acceptable(&self) -> Result<Vec<JournalKey>, String> {
         let Some(plan) = &self.plan else {
-            return Err("Preview the postings first.");
+            return Err("Preview the postings first.".into());
         };
         if self.accepting {
-            return Err("Sending the export…");
+            return Err(match self.accept_sent {
+                Some((sent, of)) if sent < of => format!(
+                    "Sending the export: {} of {} postings…",
+                    crate::format::count(sent as u64),
+                    crate::format::count(of as u64)
+                ),
+                _ => "Sending the export…".into(),
+            });
         }
         if plan.has_blocking() && !self.post_only_valid {
             return Err(
-                "Some journals have problems: fix them, or tick \"post only the valid journals\".",
+                "Some journals have problems: fix them, or tick \"post only the valid journals\"."
+                    .into(),
             );
         }
         let keys: Vec<JournalKey> = plan.postable().map(|j| j.key.clone()).collect();
         if keys.is_empty() {
-            return Err("There is no journal to post.");
+            return Err("There is no journal to post.".into());
         }
         Ok(keys)
     }
@@ -273,6 +285,7 @@ impl State {
         let (Some(plan), FeedState::Loaded(feed)) = (&self.plan, &self.feed) else {
             return Vec::new();
         };
+        let keys: std::collections::HashSet<&JournalKey> = keys.iter().collect();
         let ids: std::collections::HashSet<&str> = plan
             .journals
             .iter()
@@ -372,8 +385,10 @@ impl State {
             Action::SetPostOnlyValid(on) => self.post_only_valid = on,
             Action::Accepting => {
                 self.accepting = true;
+                self.accept_sent = None;
                 self.notices.retain(|n| n.area != Area::Export);
             }
+            Action::AcceptSent(sent, of) => self.accept_sent = Some((sent, of)),
             Action::ExportOpened(detail) => self.open_export(detail),
             Action::Popup(PopupAction::Close) => self.popup = None,
             Action::Popup(action) => {
@@ -436,6 +451,7 @@ impl State {
             }
             Area::Export => {
                 self.accepting = false;
+                self.accept_sent = None;
                 if let Some(popup) = self.popup_mut() {
                     popup.busy = false;
                 }
@@ -453,6 +469,7 @@ impl State {
 
     fn open_export(&mut self, detail: ExportDetail) {
         self.accepting = false;
+        self.accept_sent = None;
         self.lookup = None;
         self.export_number = detail.summary.number.to_string();
         match self.popup_mut() {
@@ -474,49 +491,33 @@ impl Reducible for State {
     }
 }
 
-/// Retry: re-plans the failed journals' postings with today's mapping and keeps the failed
-/// journals whose postings all land in postable journals. Err says why nothing can be retried.
-pub fn plan_retry(
-    number: u64,
-    failed: &[JournalDetail],
-    settings: &srm_xero_shared::MappingSettings,
-    reference: &srm_xero_shared::ReferenceData,
-) -> Result<RetryRequest, String> {
-    let postings: Vec<Posting> = failed.iter().flat_map(|d| d.postings.clone()).collect();
-    let Some(from) = postings.iter().map(|p| p.date).min() else {
-        return Err("There is no failed journal to retry.".into());
-    };
-    let replanned = plan(&PlanRequest {
-        postings: &postings,
-        settings,
-        exported: &std::collections::HashMap::new(),
-        from,
-        export_number: Some(number),
-        reference,
-    });
-    let postable: std::collections::HashSet<&str> = replanned
-        .postable()
-        .flat_map(|j| j.postings.iter().map(String::as_str))
-        .collect();
-    let retryable: Vec<&JournalDetail> = failed
+/// Retry sends every failed journal; the proxy plans them again with today's mapping and
+/// refuses them all (422, per journal) when some still cannot be posted. Those are left failed
+/// and the others retried on their own: answers them (`None` when none is left) and the words
+/// for the ones left failed.
+pub fn retry_rest(
+    asked: &[JournalKey],
+    refused: &[JournalProblems],
+) -> (Option<Vec<JournalKey>>, String) {
+    let rest: Vec<JournalKey> = asked
         .iter()
-        .filter(|d| d.postings.iter().all(|p| postable.contains(p.id.as_str())))
+        .filter(|k| !refused.iter().any(|r| &r.key == *k))
+        .cloned()
         .collect();
-    if retryable.is_empty() {
-        let why = replanned
-            .journals
-            .iter()
-            .find_map(|j| j.problems.first())
-            .map(|p| format!(" {p} Fix: {}", p.fix()))
-            .unwrap_or_default();
-        return Err(format!(
-            "With today's mapping the failed journals still cannot be posted.{why}"
-        ));
-    }
-    Ok(RetryRequest {
-        postings: retryable.iter().flat_map(|d| d.postings.clone()).collect(),
-        journals: retryable.iter().map(|d| d.row.key.clone()).collect(),
-    })
+    let why = refused
+        .iter()
+        .find_map(|j| j.problems.first())
+        .map(|p| format!(" {p} Fix: {}", p.fix()))
+        .unwrap_or_default();
+    let words = if rest.is_empty() {
+        format!("With today's mapping the failed journals still cannot be posted.{why}")
+    } else {
+        format!(
+            "With today's mapping {} of the failed journals still cannot be posted and stay failed; the others are retried.{why}",
+            refused.len()
+        )
+    };
+    ((!rest.is_empty()).then_some(rest), words)
 }
 
 #[cfg(test)]

@@ -86,6 +86,16 @@ button.close { background: none; border: none; color: var(--muted); font-size: 2
 .summary-line { color: var(--muted); margin: 4px 0 8px; }
 tr.clickable { cursor: pointer; } tr.clickable:hover { background: #f1f6fa; }
 .narration { max-width: 420px; overflow-wrap: anywhere; }
+/* A long export's list scrolls in its own box with one-line rows of exactly 40 px (the
+   component's ROW_PX): only the rows in sight are in the page. */
+.table-wrap.windowed { max-height: 60vh; overflow-y: auto; }
+.windowed table { table-layout: fixed; border-collapse: separate; border-spacing: 0; }
+.windowed thead th { position: sticky; top: 0; z-index: 1; }
+.windowed td { height: 40px; box-sizing: border-box; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; vertical-align: middle; max-width: none; }
+.windowed th:nth-child(1) { width: 110px; } .windowed th:nth-child(2) { width: 130px; }
+.windowed th:nth-child(4) { width: 110px; } .windowed th:nth-child(5) { width: 60px; }
+.windowed th:nth-child(6) { width: 30%; }
 .message { color: var(--bad); }
 tr.state-voided .message { color: var(--muted); }
 .lookup tr.active, .lookup tr[aria-selected=true] { background: #e3eef7; }

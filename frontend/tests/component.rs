@@ -12,9 +12,10 @@ use srm_xero_frontend::api::{Backend, BackendRef, Failure, FeedRead, Fut, OnPage
 use srm_xero_frontend::{AppProps, EXPORT_NUMBER_LABEL, SYNC_FROM_LABEL, TITLE, mount};
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ConnectionStatus, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
-    ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry,
-    NewExport, Progress, ReferenceSnapshot, ResolveRequest, StreamTicket,
+    ConnectionStatus, DraftAccept, DraftCreated, DraftPiece, DraftReceived, ExportCreated,
+    ExportDetail, ExportSearch, ExportSummary, ExportedLookup, ExportedPostings, JournalDetail,
+    MappingChange, MappingDocument, MappingHistoryEntry, NewDraft, Progress, ReferenceSnapshot,
+    ResolveRequest, StreamTicket,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -35,7 +36,22 @@ const ADMIN_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsIm5hbWUiOiJEYW5h
 struct Fake {
     mapping: RefCell<Option<MappingDocument>>,
     saved: RefCell<Vec<MappingChange>>,
-    created: RefCell<Vec<NewExport>>,
+    /// Drafts opened (Accept), each with the pieces of postings it received, in order.
+    drafts: RefCell<Vec<(NewDraft, Vec<DraftPiece>)>>,
+    /// The journals each Accept named.
+    created: RefCell<Vec<DraftAccept>>,
+    /// How many ids each `POST /api/exported` asked about.
+    lookups: RefCell<Vec<usize>>,
+    /// How many times an export was read whole (`GET /api/exports/{n}`).
+    reads: std::cell::Cell<u32>,
+    /// The feed instead of the fixture's: its postings, sent in pages of 500.
+    feed: Option<Rc<Vec<srm_xero_shared::Posting>>>,
+    /// A feed that says it has this many postings on its first page (and holds none).
+    feed_claims: Option<usize>,
+    /// The export (numbered 77) instead of the fixture's.
+    big: Option<Rc<ExportDetail>>,
+    /// The one progress stream of export 77 (server-sent events), instead of one event a stream.
+    big_stream: RefCell<Option<String>>,
     exports: RefCell<Vec<ExportSummary>>,
     /// What the lookup asked `GET /api/exports`, beyond the latest exports.
     asked: RefCell<Vec<ExportSearch>>,
@@ -113,6 +129,7 @@ impl Backend for Fake {
         ready(self.history.borrow().clone())
     }
     fn exported(&self, lookup: ExportedLookup) -> Fut<ExportedPostings> {
+        self.lookups.borrow_mut().push(lookup.posting_ids.len());
         let mut answer = fixtures::exported();
         answer
             .exported
@@ -130,14 +147,38 @@ impl Backend for Fake {
             list
         })
     }
-    fn create_export(&self, export: NewExport) -> Fut<ExportCreated> {
-        self.created.borrow_mut().push(export);
+    fn new_draft(&self, draft: NewDraft) -> Fut<DraftCreated> {
+        let mut drafts = self.drafts.borrow_mut();
+        drafts.push((draft, Vec::new()));
+        ready(DraftCreated {
+            draft: format!("d{}", drafts.len()),
+            piece_postings: 5_000,
+            max_postings: 1_000_000,
+            expires_at: chrono::DateTime::from_timestamp(2_000_000_000, 0).unwrap(),
+        })
+    }
+    fn send_piece(&self, draft: String, piece: DraftPiece) -> Fut<DraftReceived> {
+        let mut drafts = self.drafts.borrow_mut();
+        let n: usize = draft[1..].parse().unwrap();
+        let pieces = &mut drafts[n - 1].1;
+        pieces.push(piece);
+        let received = pieces.iter().map(|p| p.postings.len()).sum::<usize>();
+        ready(DraftReceived {
+            received: u64::try_from(received).unwrap(),
+        })
+    }
+    fn accept_draft(&self, _draft: String, accept: DraftAccept) -> Fut<ExportCreated> {
+        self.created.borrow_mut().push(accept);
         ready(ExportCreated { number: 12 })
     }
     fn export(&self, number: u64) -> Fut<ExportDetail> {
-        ready(detail_numbered(number))
+        self.reads.set(self.reads.get() + 1);
+        match &self.big {
+            Some(big) if number == 77 => ready(ExportDetail::clone(big)),
+            _ => ready(detail_numbered(number)),
+        }
     }
-    fn progress(&self, number: u64) -> Fut<Progress> {
+    fn progress(&self, number: u64, _since: Option<u64>) -> Fut<Progress> {
         self.polls.set(self.polls.get() + 1);
         let detail = detail_numbered(number);
         ready(Progress {
@@ -147,6 +188,8 @@ impl Backend for Fake {
             waiting: None,
             eta_seconds: Some(2),
             sequence: 1,
+            changes: Vec::new(),
+            complete: false,
         })
     }
     fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
@@ -180,7 +223,10 @@ impl Backend for Fake {
             expires_at: chrono::DateTime::from_timestamp(2_000_000_000, 0).unwrap(),
         })
     }
-    fn events_url(&self, number: u64, ticket: &str) -> Option<String> {
+    fn events_url(&self, number: u64, ticket: &str, _since: Option<u64>) -> Option<String> {
+        if number == 77 {
+            return self.big_stream.borrow_mut().take();
+        }
         // The stream of ticket n: one `progress` event with n + 2 journals posted, then its end.
         let mut opened = self.opened.borrow_mut();
         opened.push(ticket.to_owned());
@@ -194,6 +240,8 @@ impl Backend for Fake {
             waiting: None,
             eta_seconds: None,
             sequence: u64::from(n) + 1,
+            changes: Vec::new(),
+            complete: false,
         };
         let text = format!(
             "event: progress\ndata: {}\n\n",
@@ -206,12 +254,41 @@ impl Backend for Fake {
         web_sys::Url::create_object_url_with_blob(&blob).ok()
     }
     fn feed(&self, _: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
-        let postings = fixtures::postings();
-        on_page(1, postings.len());
-        ready(FeedRead {
-            postings,
-            company: Some("Acme Equipment Rentals".into()),
-            currency: Some("CAD".into()),
+        if let Some(claimed) = self.feed_claims {
+            return Box::pin(async move {
+                on_page(1, claimed)?;
+                panic!("the page goes on reading a feed of {claimed} postings");
+            });
+        }
+        let Some(feed) = &self.feed else {
+            let postings = fixtures::postings();
+            on_page(1, postings.len()).unwrap();
+            return ready(FeedRead {
+                postings,
+                company: Some("Acme Equipment Rentals".into()),
+                currency: Some("CAD".into()),
+            });
+        };
+        // Page after page, as SRM's feed answers them.
+        let feed = Rc::clone(feed);
+        Box::pin(async move {
+            let mut collector = srm_xero_shared::feed::FeedCollector::default();
+            for (n, page) in feed.chunks(500).enumerate() {
+                collector
+                    .add_page(srm_xero_shared::feed::FeedPage {
+                        company: "Acme Equipment Rentals".into(),
+                        currency: "CAD".into(),
+                        postings: page.to_vec(),
+                        next_cursor: None,
+                    })
+                    .unwrap();
+                on_page(n + 1, collector.len())?;
+            }
+            Ok(FeedRead {
+                company: collector.company().map(str::to_owned),
+                currency: collector.currency().map(str::to_owned),
+                postings: collector.into_postings(),
+            })
         })
     }
 }
@@ -502,11 +579,17 @@ async fn the_preview_shows_the_right_journals_and_problems_for_a_fixture_feed() 
     let created = fake.created.borrow();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].journals.len(), 2);
+    let drafts = fake.drafts.borrow();
+    assert_eq!(drafts.len(), 1);
     assert_eq!(
-        created[0].from,
+        drafts[0].0.from,
         NaiveDate::from_ymd_opt(2019, 8, 19).unwrap()
     );
-    let ids: Vec<&str> = created[0].postings.iter().map(|p| p.id.as_str()).collect();
+    let ids: Vec<&str> = drafts[0]
+        .1
+        .iter()
+        .flat_map(|piece| piece.postings.iter().map(|p| p.id.as_str()))
+        .collect();
     assert_eq!(ids, vec!["GL-1", "GL-2", "GL-5", "GL-7"]);
 }
 
@@ -1259,5 +1342,174 @@ async fn a_journal_that_needs_attention_says_what_to_do_and_is_marked_posted_wit
     assert_eq!(
         sent[0].2.manual_journal_id,
         "6f1c2d3e-0000-4000-8000-000000000000"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_100000_posting_feed_read_in_pages_previews_and_is_accepted_in_pieces() {
+    use srm_xero_shared::api::{EXPORTED_LOOKUP_IDS, PIECE_POSTINGS};
+    let fake = Rc::new(Fake {
+        feed: Some(Rc::new(fixtures::close_of(100_000))),
+        ..Fake::default()
+    });
+    let host = mounted(Rc::clone(&fake), "").await;
+    type_into(&input(&host, "sync-from"), "2019-05-20").await;
+    click(&button(&host, "preview")).await;
+    wait_while_the_browser_works("the preview of 100,000 postings", || {
+        find(&host, "[data-testid='journal-count']").is_some()
+    })
+    .await;
+    let value = |id: &str| text(&get(&host, &format!("[data-testid='{id}']")));
+    assert_eq!(value("postings-read"), "100000");
+    assert_eq!(value("journal-count"), "184", "92 days × 2 divisions");
+    // Which postings are exported: asked in pieces the proxy takes.
+    let asked = fake.lookups.borrow().clone();
+    assert!(asked.iter().all(|n| *n <= EXPORTED_LOOKUP_IDS), "{asked:?}");
+    assert_eq!(asked.iter().sum::<usize>(), 100_000);
+
+    let accept = button(&host, "accept");
+    assert_eq!(text(&accept), "Accept: post 184 journals");
+    click(&accept).await;
+    wait_while_the_browser_works("the popup after Accept", || {
+        find(&host, "[role='dialog']").is_some()
+    })
+    .await;
+    let drafts = fake.drafts.borrow();
+    assert_eq!(drafts.len(), 1, "one draft");
+    let pieces = &drafts[0].1;
+    assert_eq!(pieces.len(), 100_000 / PIECE_POSTINGS);
+    assert!(pieces.iter().all(|p| p.postings.len() <= PIECE_POSTINGS));
+    let ids: std::collections::HashSet<&str> = pieces
+        .iter()
+        .flat_map(|p| p.postings.iter().map(|p| p.id.as_str()))
+        .collect();
+    assert_eq!(ids.len(), 100_000, "every posting once");
+    assert_eq!(fake.created.borrow()[0].journals.len(), 184);
+}
+
+#[wasm_bindgen_test]
+async fn a_feed_larger_than_an_export_may_hold_is_refused_before_anything_is_sent() {
+    let too_many = usize::try_from(srm_xero_shared::api::MAX_POSTINGS_PER_EXPORT).unwrap() + 500;
+    let fake = Rc::new(Fake {
+        feed_claims: Some(too_many),
+        ..Fake::default()
+    });
+    let host = mounted(Rc::clone(&fake), "").await;
+    type_into(&input(&host, "sync-from"), "2019-05-20").await;
+    click(&button(&host, "preview")).await;
+    wait_while_the_browser_works("the refusal", || {
+        text(&host).contains("one export can hold")
+    })
+    .await;
+    let said = text(&host);
+    assert!(
+        said.contains("more than the 1,000,000 one export can hold"),
+        "{said}"
+    );
+    assert!(said.contains("Choose a later Sync from date"), "{said}");
+    assert!(
+        find(&host, "[data-testid='journal-count']").is_none(),
+        "nothing planned"
+    );
+    assert!(fake.drafts.borrow().is_empty(), "nothing sent");
+}
+
+/// Export 77 (10,000 journals, all pending) opened in the popup, with one progress stream of
+/// 100 events that post 100 journals each. Answers the milliseconds from pressing Open to its
+/// rows on screen, and from then to the last event on screen.
+async fn ten_thousand_journals_followed() -> (Rc<Fake>, Element, f64, f64) {
+    let events = fixtures::big_events(10_000, 100, 100);
+    let mut text_stream = String::new();
+    for event in &events {
+        text_stream.push_str("event: progress\ndata: ");
+        text_stream.push_str(&serde_json::to_string(event).unwrap());
+        text_stream.push_str("\n\n");
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/event-stream");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&text_stream));
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let fake = Rc::new(Fake {
+        big: Some(Rc::new(fixtures::big_export(10_000))),
+        streams: true,
+        big_stream: RefCell::new(Some(url)),
+        ..Fake::default()
+    });
+    let host = mounted(Rc::clone(&fake), "").await;
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    type_into(&input(&host, "export-number"), "77").await;
+    let started = performance.now();
+    click(&button(&host, "open-export")).await;
+    wait_while_the_browser_works("the 10,000 journals on screen", || {
+        find(&host, "[role='dialog'] table.export-list tbody tr").is_some()
+    })
+    .await;
+    let opened = performance.now();
+    wait_while_the_browser_works("the last event on screen", || {
+        text(&get(&host, "[data-testid='counts']")).contains("10000 posted")
+    })
+    .await;
+    let followed = performance.now();
+    (fake, host, opened - started, followed - opened)
+}
+
+#[wasm_bindgen_test]
+async fn a_10000_journal_export_follows_a_burst_of_events_without_reading_it_again() {
+    let (fake, host, _, _) = ten_thousand_journals_followed().await;
+    assert_eq!(
+        fake.reads.get(),
+        1,
+        "the export was read once, then patched"
+    );
+    // Only the rows in sight (and a few more) are in the page; the list says how many there are.
+    let rows = all(&host, "table.export-list tbody tr");
+    assert!(rows.len() < 60, "{} rows in the page", rows.len());
+    assert!(
+        text(&get(&host, "[data-testid='summary-line']")).starts_with("Showing 10000 of 10000"),
+    );
+    let first = text(&all(&rows[0], "td")[5]);
+    assert!(
+        first.starts_with("Created"),
+        "patched by the events: {first}"
+    );
+    // Scrolled to the middle, the rows there are in the page.
+    let wrap = get(&host, ".table-wrap.windowed");
+    wrap.set_scroll_top(5_000 * 40);
+    dispatch(&wrap, "scroll");
+    let middle = JournalKey::from_posting_ids(["B-5000"]);
+    wait_while_the_browser_works("the middle of the list", || {
+        find(&host, &format!("tr[data-key='{middle}']")).is_some()
+    })
+    .await;
+    assert!(all(&host, "table.export-list tbody tr").len() < 60);
+    // The keyboard still opens a journal from there.
+    let row = get(&host, &format!("tr[data-key='{middle}']"));
+    press(&row, "Enter").await;
+    wait_for("its detail", || {
+        find(&host, "button[name='back']").is_some()
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+#[ignore = "a benchmark: cargo xtask bench"]
+async fn bench_the_popup_at_10000_journals() {
+    let mut opens = Vec::new();
+    let mut bursts = Vec::new();
+    for _ in 0..5 {
+        let (_, host, open, burst) = ten_thousand_journals_followed().await;
+        opens.push(open);
+        bursts.push(burst);
+        host.remove();
+    }
+    opens.sort_by(f64::total_cmp);
+    bursts.sort_by(f64::total_cmp);
+    wasm_bindgen_test::console_log!(
+        "bench popup_open_ms={:.1} popup_burst_ms={:.1} popup_open_best_ms={:.1} popup_burst_best_ms={:.1} journals=10000 events=100",
+        opens[2],
+        bursts[2],
+        opens[0],
+        bursts[0]
     );
 }

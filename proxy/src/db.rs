@@ -3,11 +3,26 @@
 //! `schema_migrations`. The file holds the sealed Xero tokens and the ledger, so it is created
 //! readable by the proxy's user only (`0600`; SQLite gives its `-wal` and `-shm` files the same
 //! mode), and a folder the proxy creates is `0700`.
+//!
+//! Nothing here runs on the async runtime's threads: every use of a connection goes to Tokio's
+//! blocking pool (`spawn_blocking`) and the caller awaits it. Writes take the one writer
+//! connection in turn ([`Db::write`], and [`Db::change`] for changes to journals, which also
+//! number the change in the [`Sequence`]); reads take one of [`READERS`] read-only connections
+//! ([`Db::read`]), which WAL lets read the last commit while a write is under way, so progress,
+//! lists and details never wait behind a long write. A long piece of work (Accept of a big close)
+//! is cut into short steps, each its own read or write.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
+
+use crate::sequence::Sequence;
+
+/// Read-only connections kept open for readers.
+pub const READERS: usize = 4;
 
 /// The file name inside the data folder.
 pub const FILE_NAME: &str = "srm-xero.sqlite3";
@@ -31,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exactly once",
         include_str!("../migrations/0005_exactly_once.sql"),
     ),
+    (6, "drafts", include_str!("../migrations/0006_drafts.sql")),
     (
         7,
         "unattended close",
@@ -59,15 +75,35 @@ pub enum OpenError {
     },
 }
 
-/// A shared connection. Calls are short and local, so one connection behind a mutex is enough.
+/// The database: one writer connection and a pool of readers, each used off the async threads.
 #[derive(Debug, Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    /// One permit per reader connection: a reader waits here, on the runtime, not on a thread.
+    reading: Semaphore,
+    sequence: Arc<Sequence>,
+}
+
+/// Runs `f` on Tokio's blocking pool; a panic in it is the caller's panic.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => value,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("a database task did not finish: {e}"),
+    }
 }
 
 impl Db {
-    /// Opens (creating) the database in `dir` and migrates it.
-    pub fn open(dir: &Path) -> Result<Self, OpenError> {
+    /// Opens (creating) the database in `dir` and migrates it. Changes are numbered from above
+    /// every number stored and at least from `now` in microseconds ([`Sequence`]).
+    pub fn open(dir: &Path, now: DateTime<Utc>) -> Result<Self, OpenError> {
         let folder = |source| OpenError::Folder {
             path: dir.display().to_string(),
             source,
@@ -89,6 +125,10 @@ impl Db {
             .map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(wrap)?;
+        // Accept stages its journals in a temporary table of this connection: on disk, not in
+        // memory, so a big close does not grow the proxy.
+        conn.pragma_update(None, "temp_store", "FILE")
+            .map_err(wrap)?;
         // Migrations that rebuild a table run with foreign keys off (SQLite's own procedure for
         // changes ALTER TABLE cannot make); each checks them before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF")
@@ -96,19 +136,119 @@ impl Db {
         migrate(&mut conn).map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(wrap)?;
+        crate::ledger::drafts::after_restart(&conn).map_err(wrap)?;
+        let stored: i64 = conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM journals", [], |r| {
+                r.get(0)
+            })
+            .map_err(wrap)?;
+        let clock = u64::try_from(now.timestamp_micros()).unwrap_or_default();
+        let first = clock.max(u64::try_from(stored).unwrap_or_default() + 1);
         Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(conn),
+                readers: Mutex::new(Vec::new()),
+                reading: Semaphore::new(READERS),
+                sequence: Sequence::starting_at(first),
+            }),
         })
     }
 
-    /// Runs `f` with the connection.
-    pub fn with<R>(
+    /// The counter that numbers changes ([`Db::change`] takes its numbers).
+    pub fn sequence(&self) -> &Arc<Sequence> {
+        &self.inner.sequence
+    }
+
+    /// Runs `f` with a read-only connection, in one transaction: it sees the last commit before
+    /// it began, whatever is written meanwhile (and writes do not hold it up).
+    pub async fn read<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> rusqlite::Result<R> {
-        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let permit = self
+            .inner
+            .reading
+            .acquire()
+            .await
+            .expect("the readers' semaphore is never closed");
+        let inner = Arc::clone(&self.inner);
+        let answer = blocking(move || {
+            let taken = inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
+            let conn = match taken {
+                Some(conn) => conn,
+                None => reader(&inner.path)?,
+            };
+            let answer = conn.unchecked_transaction().and_then(|snapshot| {
+                let answer = f(&snapshot);
+                // Nothing was written: ending the read is all that is left to do.
+                drop(snapshot);
+                answer
+            });
+            inner
+                .readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
+            answer
+        })
+        .await;
+        drop(permit);
+        answer
+    }
+
+    /// Runs `f` with the writer connection, after the writes before it.
+    pub async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> R + Send + 'static,
+    ) -> R {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// [`Db::write`] for a change to journals: `f` gets the change's number (stored in the rows
+    /// it changes, `journals.seq`), which is in flight until `f` returns.
+    pub async fn change<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, u64) -> R + Send + 'static,
+    ) -> R {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let stamp = inner.sequence.begin();
+            let answer = f(&mut conn, stamp.number());
+            drop(stamp);
+            answer
+        })
+        .await
+    }
+
+    /// Runs `f` with the writer connection on this thread (unit tests only).
+    #[cfg(test)]
+    pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         f(&mut conn)
     }
+}
+
+/// A read-only connection to the database at `path`.
+fn reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
 }
 
 /// Creates `dir` (and its parents) readable by this user only, if missing.
@@ -181,19 +321,20 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::write::tests::at;
 
     #[test]
     fn migrations_apply_once_and_the_journal_is_wal() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
+        let db = Db::open(dir.path(), at()).unwrap();
         drop(db);
-        let db = Db::open(dir.path()).unwrap();
+        let db = Db::open(dir.path(), at()).unwrap();
         let (count, mode): (i64, String) = db
             .with(|c| {
                 let count =
                     c.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))?;
                 let mode = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-                Ok((count, mode))
+                Ok::<_, rusqlite::Error>((count, mode))
             })
             .unwrap();
         assert_eq!(count, i64::try_from(MIGRATIONS.len()).unwrap());
@@ -206,7 +347,7 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         let parent = tempfile::tempdir().unwrap();
         let dir = parent.path().join("data");
-        let db = Db::open(&dir).unwrap();
+        let db = Db::open(&dir, at()).unwrap();
         db.with(|c| c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);"))
             .unwrap();
         assert_eq!(mode(&dir), 0o700);
@@ -216,7 +357,7 @@ mod tests {
         // A file left readable by others is narrowed at the next start.
         std::fs::set_permissions(dir.join(FILE_NAME), std::fs::Permissions::from_mode(0o644))
             .unwrap();
-        drop(Db::open(&dir).unwrap());
+        drop(Db::open(&dir, at()).unwrap());
         assert_eq!(mode(&dir.join(FILE_NAME)), 0o600);
     }
 
@@ -264,7 +405,7 @@ mod tests {
             )
             .unwrap();
         }
-        let db = Db::open(dir.path()).unwrap();
+        let db = Db::open(dir.path(), at()).unwrap();
         db.with(|c| {
             let export: (String, String) = c.query_row(
                 "SELECT tenant_id, tenant_name FROM exports WHERE number = 1",
@@ -305,7 +446,7 @@ mod tests {
             assert_eq!(unbound.len(), 1);
             assert_eq!(unbound[0].journal.id, 1);
             assert_eq!(unbound[0].tenant.as_deref(), Some("acme"));
-            Ok(())
+            Ok::<_, rusqlite::Error>(())
         })
         .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use secrecy::{ExposeSecret as _, SecretString};
 use srm_xero_shared::Posting;
-use srm_xero_shared::feed::{FeedCollector, FeedError, parse_page};
+use srm_xero_shared::feed::{FeedCollector, FeedError, FeedPage, parse_page};
 
 use crate::config::FeedSettings;
 
@@ -128,69 +128,113 @@ impl FeedReader {
         url
     }
 
-    /// Every posting dated `from..=to`, following `next_cursor` until it is null.
+    /// Every posting dated `from..=to`, following `next_cursor` until it is null, gathered in
+    /// memory (a posting id on two pages is refused).
     pub async fn read(&self, from: NaiveDate, to: NaiveDate) -> Result<FeedRead, FeedReadError> {
-        let host = self.host();
         let mut collector = FeedCollector::default();
-        let mut cursor: Option<String> = None;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut pages = 0;
-        loop {
-            pages += 1;
-            if pages > MAX_PAGES {
-                return Err(FeedReadError::Loops { page: pages });
-            }
-            let mut request = self
-                .http
-                .get(self.page_url(from, to, cursor.as_deref()))
-                .header(reqwest::header::ACCEPT, "application/json");
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token.expose_secret());
-            }
-            let unreachable = |e: reqwest::Error| FeedReadError::Unreachable {
-                host: host.clone(),
-                page: pages,
-                cause: if e.is_timeout() {
-                    "no answer in time".to_owned()
-                } else {
-                    e.without_url().to_string()
-                },
-            };
-            let answer = request.send().await.map_err(unreachable)?;
-            let status = answer.status();
-            if matches!(status.as_u16(), 401 | 403) {
-                return Err(FeedReadError::Refused {
-                    host,
-                    status: status.as_u16(),
-                });
-            }
-            if !status.is_success() {
-                return Err(FeedReadError::Status {
-                    host,
-                    page: pages,
-                    status: status.as_u16(),
-                });
-            }
-            let text = answer.text().await.map_err(unreachable)?;
-            let page =
-                parse_page(&text).map_err(|error| FeedReadError::Invalid { page: pages, error })?;
-            cursor.clone_from(&page.next_cursor);
+        let mut pages = self.pages(from, to);
+        while let Some(page) = pages.next().await? {
+            let number = pages.read;
             collector
                 .add_page(page)
-                .map_err(|error| FeedReadError::Invalid { page: pages, error })?;
-            match &cursor {
-                None => break,
-                Some(next) if !seen.insert(next.clone()) => {
-                    return Err(FeedReadError::Loops { page: pages });
-                }
-                Some(_) => {}
-            }
+                .map_err(|error| FeedReadError::Invalid {
+                    page: number,
+                    error,
+                })?;
         }
         Ok(FeedRead {
             company: collector.company().map(str::to_owned),
             postings: collector.into_postings(),
-            pages,
+            pages: pages.read,
         })
+    }
+
+    /// The pages of `from..=to`, one at a time ([`FeedPages::next`]): the close stores each as
+    /// it arrives, never holding the whole feed.
+    pub fn pages(&self, from: NaiveDate, to: NaiveDate) -> FeedPages<'_> {
+        FeedPages {
+            reader: self,
+            from,
+            to,
+            cursor: None,
+            seen: HashSet::new(),
+            read: 0,
+            done: false,
+        }
+    }
+}
+
+/// A read of the feed in progress.
+#[derive(Debug)]
+pub struct FeedPages<'a> {
+    reader: &'a FeedReader,
+    from: NaiveDate,
+    to: NaiveDate,
+    cursor: Option<String>,
+    seen: HashSet<String>,
+    /// Pages read so far.
+    pub read: usize,
+    done: bool,
+}
+
+impl FeedPages<'_> {
+    /// The next page, parsed by `shared`; `None` after the last.
+    pub async fn next(&mut self) -> Result<Option<FeedPage>, FeedReadError> {
+        if self.done {
+            return Ok(None);
+        }
+        self.read += 1;
+        let page = self.read;
+        if page > MAX_PAGES {
+            return Err(FeedReadError::Loops { page });
+        }
+        let host = self.reader.host();
+        let mut request = self
+            .reader
+            .http
+            .get(
+                self.reader
+                    .page_url(self.from, self.to, self.cursor.as_deref()),
+            )
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(token) = &self.reader.token {
+            request = request.bearer_auth(token.expose_secret());
+        }
+        let unreachable = |e: reqwest::Error| FeedReadError::Unreachable {
+            host: host.clone(),
+            page,
+            cause: if e.is_timeout() {
+                "no answer in time".to_owned()
+            } else {
+                e.without_url().to_string()
+            },
+        };
+        let answer = request.send().await.map_err(unreachable)?;
+        let status = answer.status();
+        if matches!(status.as_u16(), 401 | 403) {
+            return Err(FeedReadError::Refused {
+                host,
+                status: status.as_u16(),
+            });
+        }
+        if !status.is_success() {
+            return Err(FeedReadError::Status {
+                host,
+                page,
+                status: status.as_u16(),
+            });
+        }
+        let text = answer.text().await.map_err(unreachable)?;
+        let parsed = parse_page(&text).map_err(|error| FeedReadError::Invalid { page, error })?;
+        self.cursor.clone_from(&parsed.next_cursor);
+        match &self.cursor {
+            None => self.done = true,
+            Some(next) if !self.seen.insert(next.clone()) => {
+                return Err(FeedReadError::Loops { page });
+            }
+            Some(_) => {}
+        }
+        Ok(Some(parsed))
     }
 }
 

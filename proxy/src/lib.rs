@@ -5,10 +5,10 @@
 //! `main.rs` only reads [`config`] and calls [`build`]. One module per concern: [`config`],
 //! [`auth`] (caller tokens), [`error`], [`db`] (SQLite + migrations), [`crypto`] (tokens at rest),
 //! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
-//! SQLite), [`exports`] (creating and acting on them), [`worker`] (posting), [`routes`],
-//! [`limits`] (rates, timeout, streams), [`tickets`] (event-stream tickets), [`headers`],
-//! [`assets`], [`demo`]; the unattended close: [`feed`] (SRM's feed read by the proxy),
-//! [`schedule`], [`alerts`], [`reconcile`], [`repost`].
+//! SQLite), [`exports`] (creating and acting on them), [`sequence`] (numbering changes),
+//! [`worker`] (posting), [`routes`], [`limits`] (rates, timeout, streams), [`tickets`]
+//! (event-stream tickets), [`headers`], [`assets`], [`demo`]; the unattended close: [`feed`]
+//! (SRM's feed read by the proxy), [`schedule`], [`alerts`], [`reconcile`], [`repost`].
 
 pub mod alerts;
 pub mod assets;
@@ -30,6 +30,7 @@ pub mod reference;
 pub mod repost;
 pub mod routes;
 pub mod schedule;
+pub mod sequence;
 pub mod tickets;
 pub mod worker;
 pub mod xero;
@@ -85,6 +86,7 @@ struct Inner {
     alerts: alerts::Alerts,
     feed: Option<feed::FeedReader>,
     runs: schedule::Runs,
+    accept_turn: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -98,7 +100,9 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The state for `config`, reachable at `public_url`, reading time from `clock`.
     pub fn new(config: Config, public_url: String, clock: Clock) -> Result<Self, StartError> {
-        let db = Db::open(&config.data_dir).map_err(|e| StartError::Line(e.to_string()))?;
+        let db =
+            Db::open(&config.data_dir, clock()).map_err(|e| StartError::Line(e.to_string()))?;
+        let hub = worker::Hub::new(Arc::clone(db.sequence()));
         let xero = XeroClient::new(&config.xero)
             .map_err(|e| StartError::Line(format!("the HTTP client cannot start: {e}")))?;
         let oauth = OAuth::new(&config.xero, &format!("{public_url}/auth/xero/callback"))
@@ -138,12 +142,13 @@ impl AppState {
                 db,
                 xero,
                 connections,
-                hub: worker::Hub::default(),
+                hub,
                 guards,
                 tickets: tickets::Tickets::default(),
                 alerts: alerts::Alerts::new(destinations),
                 feed,
                 runs: schedule::Runs::default(),
+                accept_turn: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -226,6 +231,12 @@ impl AppState {
     /// The close's runs (one at a time).
     pub fn runs(&self) -> &schedule::Runs {
         &self.inner.runs
+    }
+
+    /// Held by the Accept that is planning (one at a time: the number it plans with is the
+    /// number it stores).
+    pub fn accept_turn(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.accept_turn
     }
 }
 
@@ -451,7 +462,7 @@ pub fn serve_on(
                 if let Err(e) = state.connections().maintain().await {
                     tracing::debug!(error = %e, "connection maintenance");
                 }
-                alerts::reconnect_if_needed(&state);
+                alerts::reconnect_if_needed(&state).await;
             }
         })
     });
@@ -460,6 +471,8 @@ pub fn serve_on(
         settings.key_life = life;
     }
     let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
+    // Drafts that expired while the proxy was down go now, a step at a time.
+    tokio::spawn(exports::accept::sweep(state.clone()));
     let background = vec![
         tokio::spawn(alerts::deliver(state.clone())),
         tokio::spawn(schedule::scheduler(state.clone())),

@@ -18,23 +18,26 @@ fn u64_of(v: i64) -> u64 {
 }
 
 /// The current settings (the defaults, version 0, before the first save).
-pub fn current(state: &AppState) -> Result<MappingDocument, AppError> {
-    let row = state.db().with(|c| {
-        c.query_row(
-            "SELECT version, settings, changed_by, changed_at FROM mapping_version
+pub async fn current(state: &AppState) -> Result<MappingDocument, AppError> {
+    let row = state
+        .db()
+        .read(|c| {
+            c.query_row(
+                "SELECT version, settings, changed_by, changed_at FROM mapping_version
              ORDER BY version DESC LIMIT 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, chrono::DateTime<chrono::Utc>>(3)?,
-                ))
-            },
-        )
-        .optional()
-    })?;
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, chrono::DateTime<chrono::Utc>>(3)?,
+                    ))
+                },
+            )
+            .optional()
+        })
+        .await?;
     let Some((version, settings, by, at)) = row else {
         return Ok(MappingDocument {
             settings: MappingSettings::default(),
@@ -53,23 +56,26 @@ pub fn current(state: &AppState) -> Result<MappingDocument, AppError> {
 }
 
 /// Every saved version, newest first.
-pub fn history(state: &AppState) -> Result<Vec<MappingHistoryEntry>, AppError> {
-    let rows = state.db().with(|c| {
-        let mut statement = c.prepare(
-            "SELECT version, settings, changed_by, changed_at FROM mapping_version
+pub async fn history(state: &AppState) -> Result<Vec<MappingHistoryEntry>, AppError> {
+    let rows = state
+        .db()
+        .read(|c| {
+            let mut statement = c.prepare(
+                "SELECT version, settings, changed_by, changed_at FROM mapping_version
              ORDER BY version DESC",
-        )?;
-        statement
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, chrono::DateTime<chrono::Utc>>(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
-    })?;
+            )?;
+            statement
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, chrono::DateTime<chrono::Utc>>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
     rows.into_iter()
         .map(|(version, settings, changed_by, changed_at)| {
             Ok(MappingHistoryEntry {
@@ -166,7 +172,7 @@ pub async fn change(
     if !own.is_empty() {
         return Err(AppError::Invalid(own.join("; ")));
     }
-    let now_current = current(state)?;
+    let now_current = current(state).await?;
     if now_current.version != from_version {
         return Err(stale(&now_current, from_version));
     }
@@ -182,29 +188,33 @@ pub async fn change(
     let text = serde_json::to_string(&settings).map_err(AppError::internal)?;
     let now = state.now();
     let next = i64::try_from(from_version + 1).map_err(AppError::internal)?;
-    let saved = state.db().with(|c| {
-        let tx = c.transaction()?;
-        let latest: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM mapping_version",
-            [],
-            |r| r.get(0),
-        )?;
-        if latest + 1 != next {
-            return Ok(false);
-        }
-        tx.execute(
+    let (name, sub) = (caller.name.clone(), caller.sub.clone());
+    let saved = state
+        .db()
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let latest: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM mapping_version",
+                [],
+                |r| r.get(0),
+            )?;
+            if latest + 1 != next {
+                return Ok(false);
+            }
+            tx.execute(
             "INSERT INTO mapping_version (version, settings, changed_by, changed_by_sub, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![next, text, caller.name, caller.sub, now],
+            params![next, text, name, sub, now],
         )?;
-        tx.commit()?;
-        Ok(true)
-    })?;
+            tx.commit()?;
+            Ok::<_, rusqlite::Error>(true)
+        })
+        .await?;
     if !saved {
-        return Err(stale(&current(state)?, from_version));
+        return Err(stale(&current(state).await?, from_version));
     }
     tracing::info!(version = next, by = %caller.name, "mapping settings changed");
-    current(state)
+    current(state).await
 }
 
 fn stale(current: &MappingDocument, from: u64) -> AppError {

@@ -57,12 +57,14 @@ pub async fn report(
             "{from} to {to} is more than {MAX_DAYS} days: reconcile a year or less at a time"
         )));
     }
-    let organisation = state.connections().organisation()?.ok_or_else(|| {
+    let organisation = state.connections().organisation().await?.ok_or_else(|| {
         AppError::NotConnected("not connected to Xero: an admin must connect first".into())
     })?;
+    let tenant = organisation.tenant_id.clone();
     let ours: Vec<PostedRow> = state
         .db()
-        .with(|c| read::posted_between(c, &organisation.tenant_id, from, to, MAX_JOURNALS + 1))?;
+        .read(move |c| read::posted_between(c, &tenant, from, to, MAX_JOURNALS + 1))
+        .await?;
     let too_many = |n: u32| {
         format!(
             "{from} to {to} holds more than {MAX_JOURNALS} journals ({n} in Xero): reconcile a \

@@ -24,36 +24,49 @@ struct Cached {
     fetched_at: DateTime<Utc>,
 }
 
-fn cached(state: &AppState, tenant: &str, resource: &str) -> Result<Option<Cached>, AppError> {
-    Ok(state.db().with(|c| {
-        c.query_row(
-            "SELECT body, fetched_at FROM reference_cache WHERE tenant_id = ?1 AND resource = ?2",
-            params![tenant, resource],
-            |r| {
-                Ok(Cached {
-                    body: r.get(0)?,
-                    fetched_at: r.get(1)?,
-                })
-            },
-        )
-        .optional()
-    })?)
+async fn cached(
+    state: &AppState,
+    tenant: &str,
+    resource: &str,
+) -> Result<Option<Cached>, AppError> {
+    let (tenant, resource) = (tenant.to_owned(), resource.to_owned());
+    Ok(state
+        .db()
+        .read(move |c| {
+            c.query_row(
+                "SELECT body, fetched_at FROM reference_cache
+                 WHERE tenant_id = ?1 AND resource = ?2",
+                params![tenant, resource],
+                |r| {
+                    Ok(Cached {
+                        body: r.get(0)?,
+                        fetched_at: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await?)
 }
 
-fn store(
+async fn store(
     state: &AppState,
     tenant: &str,
     resource: &str,
     body: &str,
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    state.db().with(|c| {
-        c.execute(
-            "INSERT OR REPLACE INTO reference_cache (tenant_id, resource, body, fetched_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![tenant, resource, body, at],
-        )
-    })?;
+    let (tenant, resource, body) = (tenant.to_owned(), resource.to_owned(), body.to_owned());
+    state
+        .db()
+        .write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO reference_cache (tenant_id, resource, body, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![tenant, resource, body, at],
+            )
+        })
+        .await?;
     Ok(())
 }
 
@@ -89,7 +102,7 @@ async fn resource(
     name: &str,
     refresh: bool,
 ) -> Result<(String, DateTime<Utc>), AppError> {
-    let cache = cached(state, tenant, name)?;
+    let cache = cached(state, tenant, name).await?;
     if let Some(c) = &cache
         && !refresh
     {
@@ -129,7 +142,7 @@ async fn resource(
             )?,
         },
     };
-    store(state, tenant, name, &body, now)?;
+    store(state, tenant, name, &body, now).await?;
     Ok((body, now))
 }
 

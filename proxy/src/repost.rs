@@ -1,16 +1,17 @@
 //! Re-posting a journal that was voided or deleted in Xero after it was posted (the Reconcile
 //! view offers it): Xero is asked first — the journal must be voided, deleted or gone there, so
-//! its postings are never in two standing journals — then its own postings are planned again
-//! with today's mapping and accepted as a new export, through the same Accept as every export.
-//! In that one transaction the old journal is voided here (its history says where its postings
-//! went) and the new journals' histories say where they came from.
+//! its postings are never in two standing journals — then its own postings go into a draft and
+//! are accepted as a new export through the same Accept as every export
+//! ([`crate::exports::accept`]). In the transaction that stores it the old journal is voided here
+//! (its history says where its postings went) and the new journals' histories say where they
+//! came from.
 //!
 //! A journal edited in Xero still stands there: it is re-posted once a person voided the edited
 //! copy in Xero (the view says so).
 
 use std::collections::{HashMap, HashSet};
 
-use srm_xero_shared::api::{JournalProblems, JournalState, NewExport};
+use srm_xero_shared::api::{JournalProblems, JournalState};
 use srm_xero_shared::reconcile::Change;
 use srm_xero_shared::xero::ManualJournalStatus;
 use srm_xero_shared::{JournalKey, PlanRequest, plan};
@@ -18,8 +19,9 @@ use srm_xero_shared::{JournalKey, PlanRequest, plan};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::exports::{accept_with, bound_and_connected, export_journal, fetch_journal};
-use crate::ledger::write::{self, Actor};
+use crate::exports::accept::{self, Owner, Replacing};
+use crate::exports::replan::Wanted;
+use crate::exports::{bound_and_connected, export_journal, fetch_journal};
 
 /// Re-posts journal `key` of export `number`; answers the new export's number.
 pub async fn repost(
@@ -28,7 +30,7 @@ pub async fn repost(
     number: u64,
     key: &JournalKey,
 ) -> Result<u64, AppError> {
-    let (summary, journal) = export_journal(state, number, key)?;
+    let (summary, journal) = export_journal(state, number, key).await?;
     let (JournalState::Posted, Some(xero_id)) = (journal.row.state, journal.row.xero_id.clone())
     else {
         return Err(AppError::Conflict(format!(
@@ -37,7 +39,7 @@ pub async fn repost(
             journal.row.state
         )));
     };
-    let organisation = bound_and_connected(state, summary.organisation.as_ref())?;
+    let organisation = bound_and_connected(state, summary.organisation.as_ref()).await?;
     let change = match fetch_journal(state, &organisation, &xero_id).await {
         Ok(theirs) => match theirs.status {
             Some(ManualJournalStatus::Voided) => Change::Voided,
@@ -55,37 +57,32 @@ pub async fn repost(
         Err(e) => return Err(e),
     };
     let keys = planned_keys(state, &journal).await?;
-    let by = Actor {
-        name: &caller.name,
-        sub: &caller.sub,
+    let by = Owner::of(caller);
+    let replacing = Replacing {
+        export: number,
+        key: key.clone(),
+        postings: journal.postings.iter().map(|p| p.id.clone()).collect(),
+        what: format!("{change} in Xero (ManualJournalID {xero_id})"),
     };
-    let now = state.now();
-    let why = |new: u64| {
-        format!(
-            "{change} in Xero (ManualJournalID {xero_id}); its postings are re-posted in export #{new}"
-        )
+    let (token, _) = accept::open(state, &by, journal.journal.date).await?;
+    let stored = async {
+        accept::add_postings(state, &by.sub, &token, journal.postings.clone()).await?;
+        accept::accept_as(state, by.clone(), &token, Wanted::new(keys)?, Some(replacing)).await
+    }
+    .await;
+    let new = match stored {
+        Ok(accept::Stored {
+            number: Some(new), ..
+        }) => new,
+        outcome => {
+            if let Err(e) = accept::discard_of(state, &by.sub, &token).await {
+                tracing::error!(error = %e, "cannot drop a re-post's draft");
+            }
+            return Err(outcome.err().unwrap_or_else(|| {
+                AppError::internal("a re-post stored no export")
+            }));
+        }
     };
-    let request = NewExport {
-        from: journal.journal.date,
-        postings: journal.postings,
-        journals: keys,
-    };
-    let new = accept_with(
-        state,
-        by,
-        request,
-        |tx, new| {
-            let left = write::replaced(tx, number, key.as_str(), by, &why(new), now)?;
-            Ok(vec![(number, left, JournalState::Voided)])
-        },
-        |tx, new| {
-            let what = format!(
-                "re-post of journal {key} of export #{number}, {change} in Xero (ManualJournalID {xero_id})"
-            );
-            Ok(write::note_export(tx, new, by, &what, now)?)
-        },
-    )
-    .await?;
     tracing::info!(number, %key, new, by = %caller.name, %change, "journal re-posted");
     Ok(new)
 }
@@ -96,7 +93,7 @@ async fn planned_keys(
     state: &AppState,
     journal: &srm_xero_shared::api::JournalDetail,
 ) -> Result<Vec<JournalKey>, AppError> {
-    let settings = crate::mapping::current(state)?.settings;
+    let settings = crate::mapping::current(state).await?.settings;
     let reference = crate::reference::snapshot(state, false).await?.reference;
     let planned = plan(&PlanRequest {
         postings: &journal.postings,

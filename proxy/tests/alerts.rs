@@ -53,7 +53,7 @@ async fn export_with_failures(app: &TestApp, prefix: &str, journals: usize) -> u
 /// Waits until every alert raised so far is delivered (or given up).
 async fn all_delivered(app: &TestApp) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while srm_xero_proxy::alerts::undelivered(app.app().state()).unwrap() > 0 {
+    while srm_xero_proxy::alerts::undelivered(app.app().state()).await.unwrap() > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "alerts never delivered"
@@ -92,15 +92,15 @@ async fn each_export_and_kind_alerts_once_whatever_raises_it_again() {
         failed: 3,
         ..Counts::default()
     };
-    srm_xero_proxy::alerts::export_settled(state, first, &counts, None);
+    srm_xero_proxy::alerts::export_settled(state, first, &counts, None).await;
     // A second export with failures is a second alert; a clean one none at all.
     let second = export_with_failures(&app, "B-", 3).await;
     let (clean, _) = export_all(&app, &gl("C-", 3)).await;
     wait_settled(&app, clean, false).await;
     // Xero's daily limit, twice the same day: one alert.
     let until = app.now() + chrono::TimeDelta::hours(5);
-    srm_xero_proxy::alerts::day_limit(state, until);
-    srm_xero_proxy::alerts::day_limit(state, until);
+    srm_xero_proxy::alerts::day_limit(state, until).await;
+    srm_xero_proxy::alerts::day_limit(state, until).await;
     all_delivered(&app).await;
     let kinds: Vec<(String, String)> = hook
         .accepted()

@@ -236,8 +236,10 @@ async fn the_openapi_document_types_every_body_with_the_shared_api_types() {
     };
     let json = "content/application~1json/schema";
     assert_eq!(
-        schema_ref(&format!("/paths/~1api~1exports/post/requestBody/{json}")),
-        "#/components/schemas/NewExport"
+        schema_ref(&format!(
+            "/paths/~1api~1drafts~1{{draft}}~1postings/post/requestBody/{json}"
+        )),
+        "#/components/schemas/DraftPiece"
     );
     assert_eq!(
         schema_ref(&format!(
@@ -251,7 +253,10 @@ async fn the_openapi_document_types_every_body_with_the_shared_api_types() {
     );
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for name in [
-        "NewExport",
+        "NewDraft",
+        "DraftPiece",
+        "DraftAccept",
+        "JournalChange",
         "Posting",
         "PlannedJournal",
         "Problem",

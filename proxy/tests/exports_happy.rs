@@ -281,6 +281,9 @@ async fn progress_streams_as_server_sent_events_opened_with_a_single_use_ticket(
     let (_, doc) = app.get("/api/openapi.json", "").await;
     for path in [
         "/api/exports",
+        "/api/drafts",
+        "/api/drafts/{draft}/postings",
+        "/api/drafts/{draft}/accept",
         "/api/exports/{n}/events",
         "/api/exports/{n}/retry",
         "/api/exported",

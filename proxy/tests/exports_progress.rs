@@ -9,7 +9,9 @@ use common::exports::{export_holding_first_call, gl, progress};
 use common::spawn_app;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use srm_xero_shared::api::{Counts, ExportDetail, ExportStatus, JournalState};
+use srm_xero_shared::api::{
+    Counts, ExportDetail, ExportStatus, JournalChange, JournalState, Progress,
+};
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{Fault, FaultKind};
 
@@ -86,18 +88,13 @@ async fn progress_equals_the_ledger_through_posting_failures_retry_and_void() {
         .map(|r| r.key.clone())
         .collect();
     let retried = journals.iter().find(|j| j.key == failed[0]).unwrap();
-    let retried_postings: Vec<_> = postings
-        .iter()
-        .filter(|p| retried.postings.contains(&p.id))
-        .cloned()
-        .collect();
     app.sim.inject(Fault::next(1, FaultKind::Hold).only("PUT"));
     let (status, body) = app
         .call(
             Method::POST,
             &format!("/api/exports/{number}/retry"),
             &app.clerk(),
-            Some(json!({"postings": retried_postings, "journals": [retried.key]})),
+            Some(json!({"journals": [retried.key]})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -139,4 +136,105 @@ async fn an_unknown_export_has_no_progress() {
     let app = spawn_app().await;
     let (status, _) = app.get("/api/exports/7/progress", &app.clerk()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// `rows` with each change applied, as the component patches its list.
+fn patched(mut export: ExportDetail, changes: &[JournalChange]) -> Vec<(String, JournalState)> {
+    for change in changes {
+        export
+            .journals
+            .iter_mut()
+            .find(|r| r.key == change.key)
+            .expect("a change names a journal of the export")
+            .apply(change);
+    }
+    rows(&export)
+}
+
+fn rows(export: &ExportDetail) -> Vec<(String, JournalState)> {
+    export
+        .journals
+        .iter()
+        .map(|r| (format!("{} {:?} {:?}", r.key, r.xero_id, r.voided), r.state))
+        .collect()
+}
+
+async fn progress_since(app: &TestApp, number: u64, since: Option<u64>) -> Progress {
+    let query = since.map_or_else(String::new, |s| format!("?since={s}"));
+    let (status, body) = app
+        .get(
+            &format!("/api/exports/{number}/progress{query}"),
+            &app.clerk(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+#[tokio::test]
+async fn what_changed_since_a_number_brings_the_rows_read_before_up_to_date() {
+    let mut app = spawn_app().await;
+    app.connect_to(ACME_TENANT_ID).await;
+    let (number, _) = export_holding_first_call(&app, &gl("GL-", 60)).await;
+    let before = detail(&app, number).await;
+    // Without a number, nothing to patch with: read the export again.
+    let plain = progress_since(&app, number, None).await;
+    assert!(!plain.complete && plain.changes.is_empty(), "{plain:?}");
+    // A number this proxy never reached cannot be accounted for.
+    let future = progress_since(&app, number, Some(before.sequence + 1_000_000)).await;
+    assert!(!future.complete, "{future:?}");
+
+    app.sim.release_held();
+    common::exports::wait_settled(&app, number, false).await;
+    let after = progress_since(&app, number, Some(before.sequence)).await;
+    assert!(after.complete);
+    assert_eq!(after.changes.len(), 60, "every journal moved");
+    assert!(
+        after
+            .changes
+            .iter()
+            .all(|c| c.state == JournalState::Posted)
+    );
+    let now = detail(&app, number).await;
+    assert_eq!(patched(before.clone(), &after.changes), rows(&now));
+    // From the newest number on, nothing changed.
+    let quiet = progress_since(&app, number, Some(after.sequence)).await;
+    assert!(quiet.complete && quiet.changes.is_empty(), "{quiet:?}");
+
+    // The numbers go on after a restart: one from before still accounts for everything since.
+    app.restart().await;
+    let key = &now.journals[0].key;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/exports/{number}/journals/{key}/void"),
+            &app.clerk(),
+            Some(json!({"reason": "keyed by hand"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a posted journal: {body}");
+    let restarted = progress_since(&app, number, Some(after.sequence)).await;
+    assert!(restarted.sequence >= after.sequence, "{restarted:?}");
+    assert!(restarted.complete && restarted.changes.is_empty());
+    // An event stream asked for the changes since the first read carries them all at once.
+    let ticket = common::exports::stream_ticket(&app).await;
+    let mut response = app
+        .http
+        .get(app.url(&format!(
+            "/api/exports/{number}/events?ticket={ticket}&since={}",
+            before.sequence
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = response.chunk().await.unwrap().unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let event: Progress = serde_json::from_str(data).unwrap();
+    assert!(event.complete);
+    assert_eq!(patched(before, &event.changes), rows(&now));
 }

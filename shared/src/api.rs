@@ -10,11 +10,16 @@
 //! - Outside `/api`: `GET /auth/xero/callback` (Xero's redirect; answers a page that tells the
 //!   opener [`ConnectionMessage`] by `postMessage` and closes), `GET /health`,
 //!   `GET /api/openapi.json` (no token), and the component's assets (`/embed.js`, …).
-//! - `POST /api/exported` ([`ExportedLookup`]) → [`ExportedPostings`].
-//! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`; `POST /api/exports`
-//!   ([`NewExport`]) → 201 [`ExportCreated`]; `GET /api/exports/{n}` → [`ExportDetail`];
-//!   `GET /api/exports/{n}/progress` → [`Progress`] (and `/events?ticket=…`, the same as
-//!   server-sent events named `progress`, opened with a single-use ticket from
+//! - `POST /api/exported` ([`ExportedLookup`], at most [`EXPORTED_LOOKUP_IDS`] ids a request) →
+//!   [`ExportedPostings`].
+//! - Accept, in pieces that each fit the body limit: `POST /api/drafts` ([`NewDraft`]) → 201
+//!   [`DraftCreated`]; `POST /api/drafts/{draft}/postings` ([`DraftPiece`], at most
+//!   [`PIECE_POSTINGS`] postings) → [`DraftReceived`]; `POST /api/drafts/{draft}/accept`
+//!   ([`DraftAccept`]) → 201 [`ExportCreated`]; `DELETE /api/drafts/{draft}` → 204.
+//! - `GET /api/exports?number=&date=` → `Vec<`[`ExportSummary`]`>`;
+//!   `GET /api/exports/{n}` → [`ExportDetail`];
+//!   `GET /api/exports/{n}/progress?since=S` → [`Progress`] (and `/events?ticket=…&since=S`,
+//!   the same as server-sent events named `progress`, opened with a single-use ticket from
 //!   `POST /api/stream-tickets` → 201 [`StreamTicket`], as `EventSource` cannot send the token);
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
@@ -42,13 +47,15 @@ use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
 
 pub use crate::reconcile::{
-    Change, Difference, JournalChange, LineTracking, Reconciliation, ReconciliationRow,
+    Change, Difference, XeroJournalChange, LineTracking, Reconciliation, ReconciliationRow,
 };
 
 objects_only!(serialize and deserialize:
     ChooseOrganisation,
     ExportedLookup,
-    NewExport,
+    NewDraft,
+    DraftPiece,
+    DraftAccept,
     RetryRequest,
     VoidRequest,
     ResolveRequest,
@@ -264,7 +271,8 @@ pub struct ConnectionMessage {
 /// The `type` of a [`ConnectionMessage`].
 pub const CONNECTION_MESSAGE_TYPE: &str = "srm-xero-connection";
 
-/// `POST /api/exported`: which of these postings are already exported.
+/// `POST /api/exported`: which of these postings are already exported (at most
+/// [`EXPORTED_LOOKUP_IDS`] a request: ask about a big feed in pieces).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(remote = "Self")]
@@ -283,20 +291,80 @@ pub struct ExportedPostings {
     pub last_exported_date: Option<NaiveDate>,
 }
 
-/// `POST /api/exports`: Accept.
+/// The most postings one export (one Accept) may hold. The component says so before it sends
+/// anything when a feed or file holds more; the proxy refuses a draft that would grow beyond it.
+pub const MAX_POSTINGS_PER_EXPORT: u64 = 1_000_000;
+
+/// The most postings in one [`DraftPiece`]: a posting is about 250 bytes of JSON, so a piece is
+/// about 1.2 MB, under the default 2 MiB body limit (the component also keeps each piece under
+/// [`PIECE_BYTES`], whatever the postings' free text).
+pub const PIECE_POSTINGS: usize = 5_000;
+
+/// The most bytes of postings the component puts in one [`DraftPiece`] (half the default body
+/// limit).
+pub const PIECE_BYTES: usize = 1 << 20;
+
+/// The most posting ids in one [`ExportedLookup`].
+pub const EXPORTED_LOOKUP_IDS: usize = 20_000;
+
+/// `POST /api/drafts`: an Accept begins. Its postings follow in pieces; nothing is an export
+/// until [`DraftAccept`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(remote = "Self")]
-pub struct NewExport {
+pub struct NewDraft {
     /// Sync from this date.
     pub from: NaiveDate,
-    /// The postings the journals are made of; the proxy re-plans from them.
+}
+
+/// The answer to [`NewDraft`] (201).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftCreated {
+    /// The draft's id (opaque; only its creator may use it).
+    pub draft: String,
+    /// At most this many postings a piece ([`PIECE_POSTINGS`]).
+    pub piece_postings: u32,
+    /// At most this many postings in all ([`MAX_POSTINGS_PER_EXPORT`]).
+    pub max_postings: u64,
+    /// A draft not accepted by then is dropped.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/drafts/{draft}/postings`: one piece of the postings. Sending a piece again (after
+/// a lost answer) is harmless: a posting already held with the same content is taken once; the
+/// same id with other content is refused (409) naming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
+pub struct DraftPiece {
+    /// The postings, read from the feed or the file.
     pub postings: Vec<Posting>,
-    /// The journals the user accepted (by key); each must re-plan identically and be postable.
+}
+
+/// The answer to [`DraftPiece`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftReceived {
+    /// Distinct postings the draft holds now.
+    pub received: u64,
+}
+
+/// `POST /api/drafts/{draft}/accept`: the journals the user accepted (by key). The proxy plans
+/// the draft's postings again, one run of posting dates at a time, against the current mapping,
+/// the lock dates re-read from Xero and the exported set; each accepted journal must come out of
+/// that plan and be postable (422 per journal otherwise; 409 when its postings are in another
+/// live journal). The export is stored whole, or nothing is: an accepted draft is consumed (its
+/// postings become the export's), a refused one stays as it was until it expires or is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(remote = "Self")]
+pub struct DraftAccept {
+    /// The accepted journals.
     pub journals: Vec<JournalKey>,
 }
 
-/// The answer to [`NewExport`].
+/// The answer to [`DraftAccept`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportCreated {
@@ -489,7 +557,27 @@ pub struct Waiting {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// `GET /api/exports/{n}/progress`, and each server-sent event.
+/// What changed about one journal, as its row in the popup shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JournalChange {
+    /// The journal.
+    pub key: JournalKey,
+    /// Its state now.
+    pub state: JournalState,
+    /// Xero's ManualJournalID, once posted.
+    pub xero_id: Option<String>,
+    /// A link to the journal in Xero, once posted.
+    pub xero_url: Option<String>,
+    /// Xero's messages (and ours).
+    #[serde(default)]
+    pub messages: Vec<String>,
+    /// Who voided it, when and why.
+    pub voided: Option<VoidInfo>,
+}
+
+/// `GET /api/exports/{n}/progress?since=S`, and each server-sent event (`/events?…&since=S`: the
+/// first event carries the changes since `S`, each later one the changes since the one before).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
@@ -503,8 +591,17 @@ pub struct Progress {
     pub waiting: Option<Waiting>,
     /// Seconds until the remaining journals are posted, at the current pace.
     pub eta_seconds: Option<u64>,
-    /// Increases with every change, so late events can be recognised and dropped.
+    /// Increases with every change, so late events can be recognised and dropped; never reused,
+    /// not even across a restart of the proxy.
     pub sequence: u64,
+    /// The journals of this export that changed since the `since` asked for (or since the event
+    /// before), each once, as they are now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<JournalChange>,
+    /// Whether `changes` holds every change since then. `false` (no `since` given, or one the
+    /// proxy can no longer account for): read the export again.
+    #[serde(default)]
+    pub complete: bool,
 }
 
 /// Who voided a journal, when and why.
@@ -548,6 +645,17 @@ pub struct JournalRow {
     pub voided: Option<VoidInfo>,
 }
 
+impl JournalRow {
+    /// The row once `change` (of the same journal) happened.
+    pub fn apply(&mut self, change: &JournalChange) {
+        self.state = change.state;
+        self.xero_id.clone_from(&change.xero_id);
+        self.xero_url.clone_from(&change.xero_url);
+        self.messages.clone_from(&change.messages);
+        self.voided.clone_from(&change.voided);
+    }
+}
+
 /// `GET /api/exports/{n}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -558,6 +666,10 @@ pub struct ExportDetail {
     pub journals: Vec<JournalRow>,
     /// Why posting is paused, if it is.
     pub waiting: Option<Waiting>,
+    /// The journals are as they were at this change ([`Progress::sequence`]): follow the
+    /// progress `?since=` it to learn what changed after.
+    #[serde(default)]
+    pub sequence: u64,
 }
 
 /// One event in a journal's history.
@@ -586,13 +698,12 @@ pub struct JournalDetail {
     pub history: Vec<HistoryEntry>,
 }
 
-/// `POST /api/exports/{n}/retry`: failed journals, re-planned with today's mapping.
+/// `POST /api/exports/{n}/retry`: failed journals, re-planned by the proxy with today's mapping
+/// from the postings it stored with the export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(remote = "Self")]
 pub struct RetryRequest {
-    /// The failed journals' postings.
-    pub postings: Vec<Posting>,
     /// The failed journals to retry.
     pub journals: Vec<JournalKey>,
 }

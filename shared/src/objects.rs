@@ -71,7 +71,7 @@ pub(crate) use objects_only;
 
 #[cfg(test)]
 mod tests {
-    use crate::api::{MappingChange, NewExport, VoidRequest};
+    use crate::api::{DraftPiece, MappingChange, VoidRequest};
     use crate::mapping::{MappingSettings, TrackingSettings};
 
     #[test]
@@ -94,10 +94,7 @@ mod tests {
             ),
             (
                 "a posting",
-                serde_json::from_str::<NewExport>(
-                    r#"{"from": "2019-08-19", "journals": [], "postings": [["GL-1"]]}"#,
-                )
-                .err(),
+                serde_json::from_str::<DraftPiece>(r#"{"postings": [["GL-1"]]}"#).err(),
             ),
         ] {
             let error = array

@@ -66,7 +66,7 @@ crate::text_names!(Change, "change", {
 /// A journal this proxy posted that changed in Xero.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JournalChange {
+pub struct XeroJournalChange {
     /// The export that posted it.
     pub export: u64,
     /// Its journal key.
@@ -90,7 +90,7 @@ pub struct Difference {
     /// The cells (each with its difference).
     pub rows: Vec<ReconciliationRow>,
     /// The journals that changed there.
-    pub journals: Vec<JournalChange>,
+    pub journals: Vec<XeroJournalChange>,
 }
 
 /// `GET /api/reconciliation?from=…&to=…`.
@@ -110,7 +110,7 @@ pub struct Reconciliation {
     /// Every cell, SRM against Xero.
     pub rows: Vec<ReconciliationRow>,
     /// Every journal that changed in Xero after it was posted.
-    pub changes: Vec<JournalChange>,
+    pub changes: Vec<XeroJournalChange>,
     /// Where the two sides disagree; empty when they agree.
     pub differences: Vec<Difference>,
 }
@@ -266,12 +266,12 @@ pub fn compare<S: std::hash::BuildHasher>(
     ours: &[Posted<'_>],
     theirs: &HashMap<String, ManualJournal, S>,
     xero_url: impl Fn(&str) -> String,
-) -> (Vec<ReconciliationRow>, Vec<JournalChange>, Vec<Difference>) {
+) -> (Vec<ReconciliationRow>, Vec<XeroJournalChange>, Vec<Difference>) {
     let in_range = |cell: &Cell| cell.0 >= from && cell.0 <= to;
     let mut table: BTreeMap<Cell, (Money, Money)> = BTreeMap::new();
     let mut changes = Vec::new();
     // Per changed journal: the cells where its two sides differ.
-    let mut moved: Vec<(JournalChange, BTreeSet<Cell>)> = Vec::new();
+    let mut moved: Vec<(XeroJournalChange, BTreeSet<Cell>)> = Vec::new();
     for posted in ours {
         let then = ours_cells(posted.journal);
         let (change, now) = judge(posted, theirs.get(&posted.manual_journal_id.to_lowercase()));
@@ -288,7 +288,7 @@ pub fn compare<S: std::hash::BuildHasher>(
                 .filter(|c| in_range(c) && then.get(*c) != now.get(*c))
                 .cloned()
                 .collect();
-            let record = JournalChange {
+            let record = XeroJournalChange {
                 export: posted.export,
                 key: posted.journal.key.clone(),
                 manual_journal_id: posted.manual_journal_id.to_owned(),
@@ -330,7 +330,7 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
 
 /// Groups the changed journals that share a differing cell, each group with its cells.
 fn group(
-    moved: &[(JournalChange, BTreeSet<Cell>)],
+    moved: &[(XeroJournalChange, BTreeSet<Cell>)],
     off: &BTreeSet<&Cell>,
     table: &BTreeMap<Cell, (Money, Money)>,
     row: impl Fn((&Cell, &(Money, Money))) -> ReconciliationRow,
@@ -351,7 +351,7 @@ fn group(
             }
         }
     }
-    let mut groups: BTreeMap<usize, (BTreeSet<&Cell>, Vec<JournalChange>)> = BTreeMap::new();
+    let mut groups: BTreeMap<usize, (BTreeSet<&Cell>, Vec<XeroJournalChange>)> = BTreeMap::new();
     for (i, (journal, cells)) in moved.iter().enumerate() {
         let shown: Vec<&Cell> = cells.iter().filter(|c| off.contains(c)).collect();
         if shown.is_empty() {

@@ -16,11 +16,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use srm_xero_shared::api::{
     ApiError, ChooseOrganisation, ConnectStart, ConnectionMessage, ConnectionState,
-    ConnectionStatus, Counts, ExportCreated, ExportDetail, ExportSearch, ExportStatus,
-    ExportSummary, ExportedLookup, ExportedPostings, HistoryEntry, JournalDetail, JournalProblems,
-    JournalRow, JournalState, MappingChange, MappingDocument, MappingHistoryEntry, NewExport,
-    OrganisationRef, Progress, ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket,
-    VoidInfo, VoidRequest, Waiting,
+    ConnectionStatus, Counts, DraftAccept, DraftCreated, DraftPiece, DraftReceived, ExportCreated,
+    ExportDetail, ExportSearch, ExportStatus, ExportSummary, ExportedLookup, ExportedPostings,
+    HistoryEntry, JournalChange, JournalDetail, JournalProblems, JournalRow, JournalState,
+    MappingChange, MappingDocument, MappingHistoryEntry, NewDraft, OrganisationRef, Progress,
+    ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket, VoidInfo, VoidRequest, Waiting,
 };
 use srm_xero_shared::feed::Source;
 use srm_xero_shared::mapping::{
@@ -341,15 +341,22 @@ both_targets! {
                 last_exported_date: Some(day("2019-08-18")),
             },
         );
+        wire(r#"{"from": "2019-08-19"}"#, &NewDraft { from: day("2019-08-19") });
         wire(
-            &format!(r#"{{"from": "2019-08-19", "postings": [{POSTING}], "journals": ["{}"]}}"#, key()),
-            &NewExport { from: day("2019-08-19"), postings: vec![posting()], journals: vec![key()] },
+            r#"{"draft": "d_7f3a", "piece_postings": 5000, "max_postings": 1000000,
+                "expires_at": "2019-08-21T11:30:00Z"}"#,
+            &DraftCreated {
+                draft: "d_7f3a".into(),
+                piece_postings: 5000,
+                max_postings: 1_000_000,
+                expires_at: at("2019-08-21T11:30:00Z"),
+            },
         );
+        wire(&format!(r#"{{"postings": [{POSTING}]}}"#), &DraftPiece { postings: vec![posting()] });
+        wire(r#"{"received": 100000}"#, &DraftReceived { received: 100_000 });
+        wire(&format!(r#"{{"journals": ["{}"]}}"#, key()), &DraftAccept { journals: vec![key()] });
         wire(r#"{"number": 12}"#, &ExportCreated { number: 12 });
-        wire(
-            &format!(r#"{{"postings": [{POSTING}], "journals": ["{}"]}}"#, key()),
-            &RetryRequest { postings: vec![posting()], journals: vec![key()] },
-        );
+        wire(&format!(r#"{{"journals": ["{}"]}}"#, key()), &RetryRequest { journals: vec![key()] });
         wire(r#"{"reason": "Keyed by hand"}"#, &VoidRequest { reason: "Keyed by hand".into() });
         wire(
             r#"{"manual_journal_id": "6f1c2d3e-0000-4000-8000-000000000000"}"#,
@@ -373,7 +380,7 @@ both_targets! {
                 "counts": {"pending": 3, "posting": 2, "posted": 40, "failed": 0, "voided": 0,
                            "needs_attention": 0},
                 "waiting": {"reason": "Xero's rate limit (minute)", "until": "2019-08-21T09:31:00Z"},
-                "eta_seconds": 38, "sequence": 7}"#,
+                "eta_seconds": 38, "sequence": 7, "complete": false}"#,
             &Progress {
                 number: 12,
                 status: ExportStatus::Open,
@@ -391,11 +398,46 @@ both_targets! {
                 }),
                 eta_seconds: Some(38),
                 sequence: 7,
+                changes: Vec::new(),
+                complete: false,
             },
         );
         wire(
-            &format!(r#"{{"summary": {}, "journals": [{}], "waiting": null}}"#, summary_text(), row_text()),
-            &ExportDetail { summary: summary(), journals: vec![row()], waiting: None },
+            &format!(
+                r#"{{"number": 12, "status": "open",
+                    "counts": {{"pending": 0, "posting": 0, "posted": 1, "failed": 0, "voided": 0,
+                               "needs_attention": 0}},
+                    "waiting": null, "eta_seconds": 0, "sequence": 9, "complete": true,
+                    "changes": [{{"key": "{}", "state": "posted", "xero_id": "mj-1",
+                                 "xero_url": "https://go.xero.com/Journal/View.aspx?invoiceID=mj-1",
+                                 "messages": [], "voided": null}}]}}"#,
+                key()
+            ),
+            &Progress {
+                number: 12,
+                status: ExportStatus::Open,
+                counts: Counts { posted: 1, ..Counts::default() },
+                waiting: None,
+                eta_seconds: Some(0),
+                sequence: 9,
+                changes: vec![JournalChange {
+                    key: key(),
+                    state: JournalState::Posted,
+                    xero_id: Some("mj-1".into()),
+                    xero_url: Some("https://go.xero.com/Journal/View.aspx?invoiceID=mj-1".into()),
+                    messages: Vec::new(),
+                    voided: None,
+                }],
+                complete: true,
+            },
+        );
+        wire(
+            &format!(
+                r#"{{"summary": {}, "journals": [{}], "waiting": null, "sequence": 8}}"#,
+                summary_text(),
+                row_text()
+            ),
+            &ExportDetail { summary: summary(), journals: vec![row()], waiting: None, sequence: 8 },
         );
         wire(
             r#"{"ticket": "st_5f2c", "expires_at": "2019-08-21T09:31:00Z"}"#,
@@ -516,7 +558,8 @@ mod free_text {
             template in any::<String>(),
             option in any::<String>(),
         ) {
-            let mut detail = ExportDetail { summary: summary(), journals: vec![row()], waiting: None };
+            let mut detail =
+                ExportDetail { summary: summary(), journals: vec![row()], waiting: None, sequence: 3 };
             detail.summary.created_by.clone_from(&name);
             detail.journals[0].group.clone_from(&name);
             detail.journals[0].narration.clone_from(&narration);
@@ -543,9 +586,18 @@ mod free_text {
                 number: 1,
                 status: ExportStatus::Open,
                 counts: Counts::default(),
-                waiting: Some(Waiting { reason, until: None }),
+                waiting: Some(Waiting { reason: reason.clone(), until: None }),
                 eta_seconds: None,
                 sequence: 1,
+                changes: vec![JournalChange {
+                    key: key(),
+                    state: JournalState::Failed,
+                    xero_id: None,
+                    xero_url: None,
+                    messages: vec![reason.clone(), name.clone()],
+                    voided: Some(VoidInfo { by: name.clone(), at: at("2019-08-21T09:31:00Z"), reason }),
+                }],
+                complete: true,
             })?;
         }
     }

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use srm_xero_shared::FeedError;
-use srm_xero_shared::api::ApiError;
+use srm_xero_shared::api::{ApiError, JournalProblems, MAX_POSTINGS_PER_EXPORT};
+
+use crate::format::count;
 
 /// What kind of failure, for code that reacts to it (the words are in [`Failure::message`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct Failure {
     pub kind: FailureKind,
     /// What happened and what to do.
     pub message: String,
+    /// The journals the proxy refused, each with its problems (a 422 about journals).
+    pub journals: Vec<JournalProblems>,
 }
 
 impl Failure {
@@ -46,6 +50,7 @@ impl Failure {
         Failure {
             kind,
             message: message.into(),
+            journals: Vec::new(),
         }
     }
 
@@ -113,7 +118,9 @@ impl Failure {
                         if n == 1 { "its" } else { "their" },
                     );
                 }
-                Failure::new(FailureKind::Refused, text)
+                let mut failure = Failure::new(FailureKind::Refused, text);
+                failure.journals = error.map(|e| e.journals).unwrap_or_default();
+                failure
             }
             _ => Failure::new(
                 FailureKind::Other,
@@ -197,6 +204,23 @@ pub fn file_invalid(name: &str, error: &FeedError) -> Failure {
     )
 }
 
+/// `count` postings read from `source` can go in one export; else why not, and what to do:
+/// nothing is sent then (`fix` says how to make it smaller).
+pub fn within_limit(count_read: usize, source: &str, fix: &str) -> Result<(), Failure> {
+    let read = u64::try_from(count_read).unwrap_or(u64::MAX);
+    if read <= MAX_POSTINGS_PER_EXPORT {
+        return Ok(());
+    }
+    Err(Failure::new(
+        FailureKind::FeedInvalid,
+        format!(
+            "{source} holds {} postings or more, more than the {} one export can hold: nothing was sent. {fix}",
+            count(read),
+            count(MAX_POSTINGS_PER_EXPORT)
+        ),
+    ))
+}
+
 /// A dropped file the browser could not read.
 pub fn file_unreadable(name: &str) -> Failure {
     Failure::new(
@@ -229,6 +253,7 @@ mod tests {
             r#"{"error":"invalid","message":"journals refused","journals":[{"key":"0123456789abcdef0123","problems":[{"too_few_lines":{"lines":1}}]}]}"#,
         );
         assert_eq!(refused.kind, FailureKind::Refused);
+        assert_eq!(refused.journals.len(), 1);
         assert!(
             refused.message.contains("0123456789abcdef0123"),
             "{}",
@@ -241,6 +266,13 @@ mod tests {
             "{}",
             refused.message
         );
+        let too_many =
+            within_limit(1_000_001, "SRM's G/L feed", "Choose a later date.").unwrap_err();
+        assert_eq!(
+            too_many.message,
+            "SRM's G/L feed holds 1,000,001 postings or more, more than the 1,000,000 one export can hold: nothing was sent. Choose a later date."
+        );
+        assert!(within_limit(1_000_000, "SRM's G/L feed", "").is_ok());
         let garbled = Failure::from_answer(500, "<html>");
         assert!(garbled.message.contains("status 500"));
         assert!(

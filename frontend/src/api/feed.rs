@@ -20,8 +20,9 @@ pub struct FeedRead {
     pub currency: Option<String>,
 }
 
-/// Called after each feed page with (pages read, postings read).
-pub type OnPage = Box<dyn Fn(usize, usize)>;
+/// Called after each feed page with (pages read, postings read); a failure stops the reading
+/// there (a feed too big for one export).
+pub type OnPage = Box<dyn Fn(usize, usize) -> Result<(), Failure>>;
 
 /// The feed URL of one page.
 pub fn feed_page_url(feed: &str, from: NaiveDate, cursor: Option<&str>) -> String {
@@ -67,7 +68,7 @@ pub(super) async fn read_feed(
             .add_page(page)
             .map_err(|e| feed_invalid(&e, pages + 1))?;
         pages += 1;
-        on_page(pages, collector.len());
+        on_page(pages, collector.len())?;
         if cursor.is_none() {
             break;
         }

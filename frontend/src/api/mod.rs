@@ -18,15 +18,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ChooseOrganisation, ConnectStart, ConnectionStatus, ExportCreated, ExportDetail, ExportSearch,
-    ExportSummary, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, MappingDocument,
-    MappingHistoryEntry, NewExport, Progress, Reconciliation, ReconciliationQuery,
-    ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket, VoidRequest,
+    ChooseOrganisation, ConnectStart, ConnectionStatus, DraftAccept, DraftCreated, DraftPiece,
+    DraftReceived, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
+    ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry, NewDraft,
+    Progress, Reconciliation, ReconciliationQuery, ReferenceSnapshot, ResolveRequest,
+    RetryRequest, StreamTicket, VoidRequest,
 };
 
 pub use failure::{
     Failure, FailureKind, feed_invalid, feed_refused, feed_unreachable, file_invalid,
-    file_unreadable,
+    file_unreadable, within_limit,
 };
 pub use feed::{FeedRead, OnPage, feed_page_url};
 
@@ -78,7 +79,7 @@ pub trait Backend {
     fn mapping_history(&self) -> Fut<Vec<MappingHistoryEntry>> {
         unavailable()
     }
-    /// `POST /api/exported`.
+    /// `POST /api/exported` (at most `EXPORTED_LOOKUP_IDS` ids).
     fn exported(&self, _lookup: ExportedLookup) -> Fut<ExportedPostings> {
         unavailable()
     }
@@ -86,16 +87,28 @@ pub trait Backend {
     fn exports(&self, _search: ExportSearch) -> Fut<Vec<ExportSummary>> {
         unavailable()
     }
-    /// `POST /api/exports`.
-    fn create_export(&self, _export: NewExport) -> Fut<ExportCreated> {
+    /// `POST /api/drafts`: Accept begins.
+    fn new_draft(&self, _draft: NewDraft) -> Fut<DraftCreated> {
+        unavailable()
+    }
+    /// `POST /api/drafts/{draft}/postings`: one piece of the postings.
+    fn send_piece(&self, _draft: String, _piece: DraftPiece) -> Fut<DraftReceived> {
+        unavailable()
+    }
+    /// `POST /api/drafts/{draft}/accept`: the export is made.
+    fn accept_draft(&self, _draft: String, _accept: DraftAccept) -> Fut<ExportCreated> {
+        unavailable()
+    }
+    /// `DELETE /api/drafts/{draft}` (204, no body).
+    fn discard_draft(&self, _draft: String) -> Fut<()> {
         unavailable()
     }
     /// `GET /api/exports/{n}`.
     fn export(&self, _number: u64) -> Fut<ExportDetail> {
         unavailable()
     }
-    /// `GET /api/exports/{n}/progress`.
-    fn progress(&self, _number: u64) -> Fut<Progress> {
+    /// `GET /api/exports/{n}/progress?since=S`.
+    fn progress(&self, _number: u64, _since: Option<u64>) -> Fut<Progress> {
         unavailable()
     }
     /// `GET /api/exports/{n}/journals/{key}`.
@@ -136,8 +149,9 @@ pub trait Backend {
     fn stream_ticket(&self) -> Fut<StreamTicket> {
         Box::pin(async { Err(Failure::from_answer(404, "")) })
     }
-    /// The server-sent events URL of an export's progress, opened with `ticket`; `None` to poll.
-    fn events_url(&self, _number: u64, _ticket: &str) -> Option<String> {
+    /// The server-sent events URL of an export's progress, opened with `ticket`, its first
+    /// event carrying the changes since `since`; `None` to poll.
+    fn events_url(&self, _number: u64, _ticket: &str, _since: Option<u64>) -> Option<String> {
         None
     }
     /// The proxy's origin, for checking the OAuth popup's message.
@@ -246,6 +260,15 @@ impl HttpBackend {
     }
 }
 
+fn draft_path(draft: &str) -> String {
+    format!("/api/drafts/{}", query_value(draft))
+}
+
+/// `?since=S`, or nothing.
+fn since_query(since: Option<u64>) -> String {
+    since.map_or_else(String::new, |s| format!("?since={s}"))
+}
+
 fn key_path(number: u64, key: &JournalKey) -> String {
     format!(
         "/api/exports/{number}/journals/{}",
@@ -287,14 +310,28 @@ impl Backend for HttpBackend {
     fn exports(&self, search: ExportSearch) -> Fut<Vec<ExportSummary>> {
         self.get(&format!("/api/exports{}", search.query()))
     }
-    fn create_export(&self, export: NewExport) -> Fut<ExportCreated> {
-        self.send(Request::post, "/api/exports", &export)
+    fn new_draft(&self, draft: NewDraft) -> Fut<DraftCreated> {
+        self.send(Request::post, "/api/drafts", &draft)
+    }
+    fn send_piece(&self, draft: String, piece: DraftPiece) -> Fut<DraftReceived> {
+        let path = format!("{}/postings", draft_path(&draft));
+        self.send(Request::post, &path, &piece)
+    }
+    fn accept_draft(&self, draft: String, accept: DraftAccept) -> Fut<ExportCreated> {
+        let path = format!("{}/accept", draft_path(&draft));
+        self.send(Request::post, &path, &accept)
+    }
+    fn discard_draft(&self, draft: String) -> Fut<()> {
+        self.call(self.request(Request::delete, &draft_path(&draft)).build())
     }
     fn export(&self, number: u64) -> Fut<ExportDetail> {
         self.get(&format!("/api/exports/{number}"))
     }
-    fn progress(&self, number: u64) -> Fut<Progress> {
-        self.get(&format!("/api/exports/{number}/progress"))
+    fn progress(&self, number: u64, since: Option<u64>) -> Fut<Progress> {
+        self.get(&format!(
+            "/api/exports/{number}/progress{}",
+            since_query(since)
+        ))
     }
     fn journal(&self, number: u64, key: JournalKey) -> Fut<JournalDetail> {
         self.get(&key_path(number, &key))
@@ -324,11 +361,12 @@ impl Backend for HttpBackend {
     fn stream_ticket(&self) -> Fut<StreamTicket> {
         self.post("/api/stream-tickets")
     }
-    fn events_url(&self, number: u64, ticket: &str) -> Option<String> {
+    fn events_url(&self, number: u64, ticket: &str, since: Option<u64>) -> Option<String> {
         // EventSource cannot send headers: a single-use ticket opens the stream instead of the
         // caller token, which would be kept in access logs.
+        let since = since.map_or_else(String::new, |s| format!("&since={s}"));
         Some(format!(
-            "{}/api/exports/{number}/events?ticket={}",
+            "{}/api/exports/{number}/events?ticket={}{since}",
             self.inner.proxy,
             query_value(ticket)
         ))

@@ -21,7 +21,8 @@ pub fn use_page(effects: &Rc<Effects>) {
     });
 }
 
-/// Follows the open export's progress while it runs, by events or by polling.
+/// Follows the open export's progress while it runs, by events or by polling, from the change
+/// its rows are as of when it starts (then each event or answer carries on from the one before).
 #[hook]
 pub fn use_live_progress(state: &State, effects: &Rc<Effects>) {
     let key = state
@@ -29,8 +30,9 @@ pub fn use_live_progress(state: &State, effects: &Rc<Effects>) {
         .as_ref()
         .filter(|p| p.running())
         .map(|p| (p.number(), p.live));
-    use_effect_with((key, Rc::clone(effects)), |(key, effects)| {
-        let watch = key.map(|(number, live)| effects.watch_progress(number, live));
+    let since = state.popup.as_ref().map_or(0, |p| p.rows_sequence());
+    use_effect_with((key, Rc::clone(effects)), move |(key, effects)| {
+        let watch = key.map(|(number, live)| effects.watch_progress(number, live, since));
         move || drop(watch)
     });
 }
@@ -43,7 +45,7 @@ pub fn use_refresh_rows(state: &State, effects: &Rc<Effects>) {
         (
             p.number(),
             p.progress.as_ref().map(|p| p.sequence),
-            p.detail.summary.counts,
+            p.rows_sequence(),
         )
     });
     use_effect_with((key, Rc::clone(effects)), move |(key, effects)| {

@@ -1,9 +1,15 @@
 //! The Export Journals popup: progress, the journals with their states, filter, sort, search, the
 //! results as CSV, retry of failed journals, and a journal's detail.
+//!
+//! A long list (more than [`WINDOW_ROWS`] journals) is windowed: it scrolls in its own box, its
+//! rows have a fixed height ([`ROW_PX`], one line each), and only the rows in sight and a few
+//! either side are in the page; the space of the others is kept by padding, so the scroll bar is
+//! the whole list's. Tab and the arrow of the scroll bar move through it as through any list.
 
 use std::rc::Rc;
 
 use srm_xero_shared::api::{ExportStatus, JournalRow, JournalState, ReferenceSnapshot};
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use super::journal::JournalView;
@@ -53,6 +59,27 @@ pub fn ExportPopup(props: &PopupProps) -> Html {
         <Notice text={props.notice.clone()} on_dismiss={props.on_dismiss.clone()} />
     };
     let body_ref = use_node_ref();
+    {
+        // Back in the list (from a journal, or with another filter, order or search), its box
+        // scrolls to the rows it shows.
+        let body_ref = body_ref.clone();
+        let first = popup.first_row;
+        let listed = (
+            popup.selected.is_none(),
+            popup.filter,
+            popup.sort,
+            popup.descending,
+            popup.search.clone(),
+        );
+        use_effect_with(listed, move |(listed, ..)| {
+            if *listed
+                && let Some(body) = body_ref.cast::<web_sys::Element>()
+                && let Ok(Some(wrap)) = body.query_selector(".table-wrap.windowed")
+            {
+                wrap.set_scroll_top(i32::try_from(first * ROW_PX).unwrap_or(i32::MAX));
+            }
+        });
+    }
     {
         // A journal's detail opens with focus on "Back"; back in the list, focus returns to its row.
         let body_ref = body_ref.clone();
@@ -115,7 +142,7 @@ fn progress(props: &PopupProps) -> Html {
     let status = popup
         .progress
         .as_ref()
-        .map_or(popup.detail.summary.status, |p| p.status);
+        .map_or(popup.summary.status, |p| p.status);
     let eta = popup
         .progress
         .as_ref()
@@ -162,9 +189,35 @@ fn progress(props: &PopupProps) -> Html {
     }
 }
 
+/// A list up to this long is shown whole; a longer one is windowed.
+pub const WINDOW_ROWS: usize = 60;
+
+/// A windowed row's height in pixels (`.windowed tr` in the stylesheet).
+pub const ROW_PX: usize = 40;
+
+/// Rows kept in the page either side of those in sight.
+const OVERSCAN: usize = 8;
+
+/// Rows in sight of the tallest list box (`.windowed` is at most 60vh; 24 rows of 40 px).
+const IN_SIGHT: usize = 24;
+
+/// The rows of a list of `len` rows to put in the page when row `first` is at the top: their
+/// range and the padding (in pixels) that stands for the rows above and below it.
+pub fn window(len: usize, first: usize) -> (std::ops::Range<usize>, usize, usize) {
+    if len <= WINDOW_ROWS {
+        return (0..len, 0, 0);
+    }
+    let start = first.min(len).saturating_sub(OVERSCAN);
+    let end = (first + IN_SIGHT + OVERSCAN).min(len);
+    (start..end, start * ROW_PX, (len - end) * ROW_PX)
+}
+
 fn list(props: &PopupProps) -> Html {
     let popup = &props.popup;
-    let rows = popup.visible_rows();
+    let shown = popup.visible_len();
+    let (range, above, below) = window(shown, popup.first_row);
+    let windowed = shown > WINDOW_ROWS;
+    let rows = popup.visible_window(range);
     let currency = props.currency.as_deref();
     let on_filter = props
         .on_action
@@ -172,6 +225,19 @@ fn list(props: &PopupProps) -> Html {
     let on_search = props
         .on_action
         .reform(|e: InputEvent| PopupAction::SetSearch(value_of(&e)));
+    let on_scroll = {
+        let (on_action, first) = (props.on_action.clone(), popup.first_row);
+        Callback::from(move |e: Event| {
+            let top = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .map_or(0, |el| usize::try_from(el.scroll_top()).unwrap_or(0));
+            // One action per row scrolled past, not per pixel.
+            if top / ROW_PX != first {
+                on_action.emit(PopupAction::Scrolled(top / ROW_PX));
+            }
+        })
+    };
     let sort_button = |key: SortKey, label: &str| {
         let on_action = props.on_action.clone();
         let arrow = if popup.sort == key {
@@ -194,11 +260,11 @@ fn list(props: &PopupProps) -> Html {
             </button>
         }
     };
-    let total_shown: srm_xero_shared::Money = rows.iter().map(|r| r.total).sum();
-    let failed = popup.failed_keys().len();
+    let failed = popup.counts().failed;
     let download = props.on_download.reform(|_: MouseEvent| ());
     let retry = props.on_retry.reform(|_: MouseEvent| ());
     let filter_value = popup.filter.map_or("", JournalState::as_str);
+    let summary = &popup.summary;
     html! {
         <>
             <div class="toolbar">
@@ -223,10 +289,11 @@ fn list(props: &PopupProps) -> Html {
             </div>
             <p class="summary-line" data-testid="summary-line">
                 { format!("Showing {} of {} journals · total {} · from {} · by {}",
-                    rows.len(), popup.detail.journals.len(), format::money(total_shown, currency),
-                    popup.detail.summary.from_date, popup.detail.summary.created_by) }
+                    shown, popup.rows().len(), format::money(popup.visible_total(), currency),
+                    summary.from_date, summary.created_by) }
             </p>
-            <div class="table-wrap">
+            <div class={classes!("table-wrap", windowed.then_some("windowed"))} onscroll={on_scroll}>
+            <div style={format!("padding-top:{above}px;padding-bottom:{below}px")}>
             <table class="journals export-list">
                 <thead><tr>
                     <th>{ sort_button(SortKey::Date, "Date") }</th>
@@ -240,6 +307,7 @@ fn list(props: &PopupProps) -> Html {
                     { for rows.iter().map(|row| row_view(row, &props.on_action)) }
                 </tbody>
             </table>
+            </div>
             </div>
         </>
     }
@@ -303,7 +371,7 @@ fn row_view(row: &JournalRow, on_action: &Callback<PopupAction>) -> Html {
         JournalState::Posting => html! { <span class="tag">{ "Posting…" }</span> },
     };
     html! {
-        <tr class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase().replace(' ', "-")))}
+        <tr key={row.key.as_str()} class={classes!("clickable", format!("state-{}", format::state_label(row.state).to_lowercase().replace(' ', "-")))}
             tabindex="0" data-key={row.key.to_string()} onclick={open} onkeydown={open_key}>
             <td>{ format::day(row.date) }</td>
             <td>{ &row.group }</td>

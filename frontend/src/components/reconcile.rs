@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use srm_xero_shared::JournalKey;
-use srm_xero_shared::api::{Difference, JournalChange, Reconciliation, ReconciliationRow};
+use srm_xero_shared::api::{Difference, XeroJournalChange, Reconciliation, ReconciliationRow};
 use yew::prelude::*;
 
 use super::{Notice, value_of};
@@ -126,7 +126,7 @@ fn difference_view(props: &ReconcileProps, difference: &Difference) -> Html {
     }
 }
 
-fn journal_line(props: &ReconcileProps, journal: &JournalChange) -> Html {
+fn journal_line(props: &ReconcileProps, journal: &XeroJournalChange) -> Html {
     let (number, key) = (journal.export, journal.key.clone());
     let action = match props.view.reposted_as(&journal.key) {
         Some(new) => {

@@ -233,7 +233,7 @@ fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
     assert_eq!(state.export_number, "12");
     assert!(popup.running());
     assert_eq!(popup.counts().posted, 2);
-    assert_eq!(popup.detail.journals.len(), 5);
+    assert_eq!(popup.rows().len(), 5);
     assert_eq!(popup.live, LiveMode::Events);
 
     // Events carry on from there, and a refresh of the rows keeps what the user chose.
@@ -252,7 +252,7 @@ fn a_reload_mid_export_restores_the_popup_from_the_export_detail() {
     assert!(!popup.rows_stale, "the rows caught up with the events");
     assert_eq!(popup.filter, Some(JournalState::Failed));
     assert_eq!(popup.progress.as_ref().unwrap().sequence, 7);
-    assert_eq!(popup.detail.summary.status, ExportStatus::Exported);
+    assert_eq!(popup.summary.status, ExportStatus::Exported);
 
     // Rows read before the newest event stay stale, so they are read again.
     let state = run(
@@ -608,37 +608,134 @@ fn screens_connection_and_notices() {
 }
 
 #[test]
-fn a_retry_re_plans_with_todays_mapping_and_keeps_only_journals_that_now_post() {
-    let reference = fixtures::reference().reference;
-    let posted_ok = fixtures::journal_detail();
-    let mut archived = fixtures::journal_detail();
-    archived.postings = fixtures::postings()
-        .into_iter()
-        .filter(|p| p.id == "GL-3" || p.id == "GL-4")
+fn a_retry_the_proxy_refuses_for_some_journals_goes_again_without_them() {
+    use srm_xero_shared::api::JournalProblems;
+    let keys: Vec<JournalKey> = fixtures::export_detail()
+        .journals
+        .iter()
+        .map(|r| r.key.clone())
         .collect();
-    archived.row.key = JournalKey::from_posting_ids(["GL-3", "GL-4"]);
-    let failed = vec![posted_ok.clone(), archived.clone()];
+    let archived = JournalProblems {
+        key: keys[2].clone(),
+        problems: vec![Problem::InactiveAccount {
+            code: "4100".into(),
+            name: "Rental Revenue (old)".into(),
+            status: "ARCHIVED".into(),
+        }],
+    };
+    let (rest, words) = retry_rest(&keys[..3], std::slice::from_ref(&archived));
+    assert_eq!(rest, Some(keys[..2].to_vec()));
+    assert!(
+        words.contains("1 of the failed journals still cannot be posted"),
+        "{words}"
+    );
+    assert!(words.contains("4100") && words.contains("Fix:"), "{words}");
+    let (rest, words) = retry_rest(&keys[2..3], &[archived]);
+    assert_eq!(rest, None);
+    assert!(
+        words.starts_with("With today's mapping the failed journals still cannot be posted."),
+        "{words}"
+    );
+}
 
-    let today = MappingSettings::default();
-    let request = plan_retry(12, &failed, &today, &reference).unwrap();
-    assert_eq!(request.journals, vec![posted_ok.row.key.clone()]);
-    let ids: Vec<&str> = request.postings.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids, vec!["GL-1", "GL-2"]);
+/// Export 12 as the proxy described it at change 10, its first journal changed by `change`.
+fn changed(
+    sequence: u64,
+    posted: u32,
+    pending: u32,
+    change: Vec<srm_xero_shared::api::JournalChange>,
+) -> srm_xero_shared::api::Progress {
+    let mut progress = fixtures::progress(sequence, posted, pending);
+    progress.changes = change;
+    progress.complete = true;
+    progress
+}
 
-    let only_archived = plan_retry(12, std::slice::from_ref(&archived), &today, &reference);
-    assert!(only_archived.unwrap_err().contains("is ARCHIVED"));
+#[test]
+fn progress_events_patch_the_rows_they_name_without_reading_the_export_again() {
+    use srm_xero_shared::api::JournalChange;
+    let mut detail = fixtures::export_detail();
+    detail.sequence = 10;
+    let pending = detail.journals[3].key.clone();
+    let state = run(State::default(), [Action::ExportOpened(detail)]);
+    assert_eq!(state.popup.as_ref().unwrap().rows_sequence(), 10);
+    let posted = JournalChange {
+        key: pending.clone(),
+        state: JournalState::Posted,
+        xero_id: Some("mj-4".into()),
+        xero_url: Some("https://go.xero.com/Journal/View.aspx?invoiceID=mj-4".into()),
+        messages: Vec::new(),
+        voided: None,
+    };
+    let state = run(
+        state,
+        [
+            Action::Popup(PopupAction::SetFilter(Some(JournalState::Posted))),
+            Action::Popup(PopupAction::Progress(changed(11, 3, 0, vec![posted]))),
+        ],
+    );
+    let popup = state.popup.as_ref().unwrap();
+    assert!(!popup.rows_stale, "patched, not read again");
+    assert_eq!(popup.rows_sequence(), 11);
+    let shown: Vec<_> = popup.visible_rows().iter().map(|r| r.key.clone()).collect();
+    assert_eq!(shown.len(), 3, "the filter sees the patched row");
+    assert!(shown.contains(&pending));
+    let row = popup.rows().find(|r| r.key == pending).unwrap();
+    assert_eq!(row.xero_id.as_deref(), Some("mj-4"));
+    assert_eq!(row.state, JournalState::Posted);
+    assert!(
+        popup.progress.as_ref().unwrap().changes.is_empty(),
+        "the changes are in the rows, not kept twice"
+    );
+    // An event that cannot say what changed, or one that misses a change, is read again.
+    let state = run(
+        state,
+        [Action::Popup(PopupAction::Progress(fixtures::progress(
+            12, 4, 0,
+        )))],
+    );
+    assert!(state.popup.as_ref().unwrap().rows_stale);
+    let state = run(
+        state,
+        [Action::Popup(PopupAction::Progress(changed(
+            13,
+            4,
+            0,
+            Vec::new(),
+        )))],
+    );
+    assert!(
+        state.popup.as_ref().unwrap().rows_stale,
+        "4 posted, the rows say 3"
+    );
+}
 
-    let mut fixed = MappingSettings::default();
-    fixed.accounts.push(AccountRule {
-        srm_account: "4100".into(),
-        division: None,
-        xero_code: "4000".into(),
-    });
-    let request = plan_retry(12, &failed, &fixed, &reference).unwrap();
-    assert_eq!(request.journals.len(), 2);
+#[test]
+fn a_long_list_keeps_its_place_and_shows_a_window_of_rows() {
+    use crate::components::popup::{ROW_PX, WINDOW_ROWS, window};
+    assert_eq!(window(5, 0), (0..5, 0, 0), "a short list is shown whole");
+    assert_eq!(window(WINDOW_ROWS, 30), (0..WINDOW_ROWS, 0, 0));
+    let (rows, above, below) = window(10_000, 5_000);
+    assert!(rows.contains(&5_000) && rows.len() < 50, "{rows:?}");
+    assert_eq!(above, rows.start * ROW_PX);
+    assert_eq!(above + rows.len() * ROW_PX + below, 10_000 * ROW_PX);
+    assert_eq!(window(10_000, 9_999).0.end, 10_000);
+    let state = run(
+        State::default(),
+        [
+            Action::ExportOpened(fixtures::export_detail()),
+            Action::Popup(PopupAction::Scrolled(3)),
+        ],
+    );
+    assert_eq!(state.popup.as_ref().unwrap().first_row, 3);
+    let state = run(
+        state,
+        [Action::Popup(PopupAction::SetSearch("Division".into()))],
+    );
     assert_eq!(
-        plan_retry(12, &[], &fixed, &reference).unwrap_err(),
-        "There is no failed journal to retry."
+        state.popup.as_ref().unwrap().first_row,
+        0,
+        "a new list starts at its top"
     );
 }
 

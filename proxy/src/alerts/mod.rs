@@ -237,16 +237,18 @@ fn link(state: &AppState) -> String {
 
 /// Raises `alert` once: recorded with its deliveries and handed to the delivery task. Raising
 /// the same kind and subject again does nothing. Never waits for a destination.
-pub fn raise(state: &AppState, alert: &Alert) {
+pub async fn raise(state: &AppState, alert: &Alert) {
     let now = state.now();
     let payload = payload::build(alert, &link(state), now);
     let channels = state.alerts().destinations.channels();
+    let (stored, text) = (alert.clone(), payload.text.clone());
     match state
         .db()
-        .with(|c| store::insert(c, alert, &payload, &channels, now))
+        .write(move |c| store::insert(c, &stored, &payload, &channels, now))
+        .await
     {
         Ok(true) => {
-            tracing::warn!(kind = alert.kind.as_str(), subject = %alert.subject, text = %payload.text, "alert raised");
+            tracing::warn!(kind = alert.kind.as_str(), subject = %alert.subject, %text, "alert raised");
             state.alerts().wake.notify_one();
         }
         Ok(false) => {}
@@ -256,7 +258,12 @@ pub fn raise(state: &AppState, alert: &Alert) {
 
 /// Raises the export alert when export `number` has settled (nothing pending or posting) with
 /// failed or needs-attention journals.
-pub fn export_settled(state: &AppState, number: u64, counts: &Counts, organisation: Option<&str>) {
+pub async fn export_settled(
+    state: &AppState,
+    number: u64,
+    counts: &Counts,
+    organisation: Option<&str>,
+) {
     if counts.remaining() > 0 || counts.failed + counts.needs_attention == 0 {
         return;
     }
@@ -276,12 +283,13 @@ pub fn export_settled(state: &AppState, number: u64, counts: &Counts, organisati
             message,
             organisation: organisation.map(str::to_owned),
         },
-    );
+    )
+    .await;
 }
 
 /// Raises the reconnect alert when the connection needs one (once per connection).
-pub fn reconnect_if_needed(state: &AppState) {
-    let Ok(status) = state.connections().status() else {
+pub async fn reconnect_if_needed(state: &AppState) {
+    let Ok(status) = state.connections().status().await else {
         return;
     };
     if status.state != ConnectionState::ReconnectNeeded {
@@ -301,11 +309,12 @@ pub fn reconnect_if_needed(state: &AppState) {
             }),
             organisation: status.organisation.map(|o| o.name),
         },
-    );
+    )
+    .await;
 }
 
 /// Raises the daily-limit alert (once per day in the close's time zone).
-pub fn day_limit(state: &AppState, until: DateTime<Utc>) {
+pub async fn day_limit(state: &AppState, until: DateTime<Utc>) {
     let zone = state.config().close.zone;
     let organisation = state.hub().organisation().map(|o| o.name);
     raise(
@@ -323,7 +332,8 @@ pub fn day_limit(state: &AppState, until: DateTime<Utc>) {
             ),
             organisation,
         },
-    );
+    )
+    .await;
 }
 
 /// The delivery task: starts every due delivery (each on its own, so a webhook that hangs holds
@@ -340,7 +350,8 @@ pub async fn deliver(state: AppState) {
         let now = state.now();
         let due = state
             .db()
-            .with(|c| store::due(c, now))
+            .read(move |c| store::due(c, now))
+            .await
             .inspect_err(|e| tracing::error!(error = %e, "cannot read the alerts to send"))
             .unwrap_or_default();
         for delivery in due {
@@ -355,7 +366,7 @@ pub async fn deliver(state: AppState) {
                 state.alerts().wake.notify_one();
             });
         }
-        let waiting = undelivered(&state).map_or(true, |n| n > 0);
+        let waiting = undelivered(&state).await.map_or(true, |n| n > 0);
         let pause = if waiting {
             TICK
         } else {
@@ -381,19 +392,23 @@ async fn send_one(state: &AppState, delivery: &store::Due) {
         .await;
     let now = state.now();
     let attempts = delivery.attempts + 1;
-    let recorded = state.db().with(|c| match &sent {
-        Ok(()) => store::delivered(c, delivery, now),
-        Err(why) => {
-            let give_up = now - delivery.raised_at >= GIVE_UP_AFTER;
-            store::failed(
-                c,
-                delivery,
-                why,
-                now + backoff(attempts),
-                give_up.then_some(now),
-            )
-        }
-    });
+    let (outcome, due) = (sent.clone(), delivery.clone());
+    let recorded = state
+        .db()
+        .write(move |c| match &outcome {
+            Ok(()) => store::delivered(c, &due, now),
+            Err(why) => {
+                let give_up = now - due.raised_at >= GIVE_UP_AFTER;
+                store::failed(
+                    c,
+                    &due,
+                    why,
+                    now + backoff(attempts),
+                    give_up.then_some(now),
+                )
+            }
+        })
+        .await;
     if let Err(e) = recorded {
         tracing::error!(error = %e, "cannot record an alert's delivery");
     }
@@ -407,8 +422,8 @@ async fn send_one(state: &AppState, delivery: &store::Due) {
 }
 
 /// Deliveries still to be made (neither delivered nor given up).
-pub fn undelivered(state: &AppState) -> rusqlite::Result<u64> {
-    state.db().with(store::undelivered)
+pub async fn undelivered(state: &AppState) -> rusqlite::Result<u64> {
+    state.db().read(store::undelivered).await
 }
 
 /// The wait before try `attempt + 1`: 1 s, doubling, at most [`MAX_BACKOFF`].

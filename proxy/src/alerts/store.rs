@@ -89,7 +89,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<Due>> 
 }
 
 /// Deliveries still to be made (neither delivered nor given up).
-pub fn undelivered(conn: &mut Connection) -> rusqlite::Result<u64> {
+pub fn undelivered(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row(
         "SELECT COUNT(*) FROM alert_deliveries WHERE delivered_at IS NULL AND given_up_at IS NULL",
         [],

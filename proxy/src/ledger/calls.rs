@@ -71,33 +71,41 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Records that `call` goes out now — committed before the bytes leave — and notes it in `call`.
-pub fn sending(conn: &Connection, call: &mut Call, at: DateTime<Utc>) -> rusqlite::Result<()> {
+/// Records that call `id` goes out now — committed before the bytes leave ([`sent`] is the
+/// same record in memory).
+pub fn sending(conn: &Connection, id: i64, at: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE calls SET attempts = attempts + 1, last_sent_at = ?2,
            first_sent_at = COALESCE(first_sent_at, ?2) WHERE id = ?1",
-        params![call.id, at],
+        params![id, at],
     )?;
-    call.attempts += 1;
-    call.last_sent_at = Some(at);
-    call.first_sent_at.get_or_insert(at);
     Ok(())
 }
 
-/// Takes back the record of `call`'s only send: Xero turned it away at the door (a 429, a
-/// refused token) before its key was seen, so the key's life has not started.
-pub fn turned_away(conn: &Connection, call: &mut Call) -> rusqlite::Result<()> {
-    if call.attempts != 1 {
-        return Ok(());
-    }
+/// Notes in `call` the send [`sending`] recorded at `at`.
+pub fn sent(call: &mut Call, at: DateTime<Utc>) {
+    call.attempts += 1;
+    call.last_sent_at = Some(at);
+    call.first_sent_at.get_or_insert(at);
+}
+
+/// Takes back the record of call `id`'s only send: Xero turned it away at the door (a 429, a
+/// refused token) before its key was seen, so the key's life has not started ([`forget_send`]
+/// is the same in memory). Only for a call sent once.
+pub fn turned_away(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE calls SET attempts = 0, first_sent_at = NULL, last_sent_at = NULL WHERE id = ?1",
-        [call.id],
+        "UPDATE calls SET attempts = 0, first_sent_at = NULL, last_sent_at = NULL
+         WHERE id = ?1 AND attempts = 1",
+        [id],
     )?;
+    Ok(())
+}
+
+/// `call` once [`turned_away`] took its only send back.
+pub fn forget_send(call: &mut Call) {
     call.attempts = 0;
     call.first_sent_at = None;
     call.last_sent_at = None;
-    Ok(())
 }
 
 /// Records that Xero's answer to the call was read.

@@ -1,13 +1,16 @@
 //! The export ledger in SQLite: exports (SRM's Export Transaction #), their journals and states,
 //! which postings each journal holds, the source postings, and every journal's history.
 //!
-//! Everything here is synchronous and short, run under [`crate::db::Db::with`]; the rules that
-//! keep "a posting in at most one live journal of an organisation" are in the schema
-//! (`0002_exports.sql`, `0005_exactly_once.sql`) and in the transactions below. [`read`] answers
-//! the API, [`write`] records what people do, [`posting`] what the worker does, [`calls`] keeps
-//! each call to Xero; [`names`] is how states are stored.
+//! Everything here is synchronous and short, run on a connection [`crate::db::Db`] lends off the
+//! async threads; the rules that keep "a posting in at most one live journal of an
+//! organisation" are in the schema (`0002_exports.sql`, `0005_exactly_once.sql`) and in the
+//! transactions below. [`read`] answers the API, [`drafts`] receives Accept's postings and
+//! stores the export made of them, [`write`] records what people do, [`posting`] what the
+//! worker does, [`calls`] keeps each call to Xero; [`names`] is how states are stored. Every
+//! change to a journal stores its number in `journals.seq` ([`crate::sequence`]).
 
 pub mod calls;
+pub mod drafts;
 pub mod names;
 pub mod posting;
 pub mod read;

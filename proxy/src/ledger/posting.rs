@@ -12,7 +12,7 @@ use super::calls::{self, Call, Work};
 use super::names::Named;
 use super::tally::Tally;
 use super::write::{json_list, set_live};
-use super::{Claimed, WORKER, note, planned_of, settle_status, u64_of};
+use super::{Claimed, WORKER, i64_of, note, planned_of, settle_status, u64_of};
 
 /// Journals read by `sql`, which selects `id, export, planned, keys_used`.
 pub(super) fn claimed_rows(
@@ -37,9 +37,11 @@ pub(super) fn claimed_rows(
 /// to it now) into a new call with Idempotency-Key `key` and the body `body` makes of them: the
 /// call, its bytes and the journals' `posting` state are committed before anything is sent.
 /// `None` when nothing is pending there.
+#[allow(clippy::too_many_arguments)] // One change, each argument recorded.
 pub fn claim(
     conn: &mut Connection,
     tally: &Tally,
+    seq: u64,
     organisation: &OrganisationRef,
     max: usize,
     key: &str,
@@ -68,14 +70,15 @@ pub fn claim(
         journal.keys_used += 1;
         tx.execute(
             "UPDATE journals SET state = ?2, call = ?3, keys_used = ?4, tenant_id = ?5,
-               updated_at = ?6 WHERE id = ?1",
+               updated_at = ?6, seq = ?7 WHERE id = ?1",
             params![
                 journal.id,
                 Named(JournalState::Posting),
                 call,
                 journal.keys_used,
                 tenant,
-                at
+                at,
+                i64_of(seq)
             ],
         )?;
         tx.execute(
@@ -85,7 +88,7 @@ pub fn claim(
         if tx.execute(
             "UPDATE exports SET tenant_id = ?2, tenant_name = ?3
              WHERE number = ?1 AND tenant_id IS NULL",
-            params![super::i64_of(journal.export), tenant, organisation.name],
+            params![i64_of(journal.export), tenant, organisation.name],
         )? > 0
         {
             bound.push(journal.export);
@@ -206,72 +209,79 @@ impl Outcome {
     }
 }
 
-/// Records the outcome of a journal that is `posting` (a journal no longer `posting` — voided
-/// meanwhile — is left as it is).
+/// Records the outcome of each journal that is `posting`, in one transaction (a journal no
+/// longer `posting` — voided meanwhile — is left as it is).
 pub fn settle(
     conn: &mut Connection,
     tally: &Tally,
-    journal: &Claimed,
-    outcome: &Outcome,
+    seq: u64,
+    outcomes: &[(Claimed, Outcome)],
     at: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    let current: Option<Named<JournalState>> = tx
-        .query_row(
-            "SELECT state FROM journals WHERE id = ?1",
-            [journal.id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if current.map(|n| n.0) != Some(JournalState::Posting) {
-        return Ok(());
-    }
-    let to = outcome.state();
-    let (messages, what) = match outcome {
-        Outcome::Posted {
-            xero_id,
-            warnings,
-            how,
-        } => {
-            tx.execute(
-                "UPDATE journals SET xero_id = ?2 WHERE id = ?1",
-                params![journal.id, xero_id],
-            )?;
-            (warnings.clone(), format!("{how} ({xero_id})"))
-        }
-        Outcome::Failed(messages) => {
-            set_live(&tx, journal.id, false)?;
-            (
-                messages.clone(),
-                format!("refused by Xero: {}", messages.join("; ")),
+    let mut moved = Vec::new();
+    for (journal, outcome) in outcomes {
+        let current: Option<Named<JournalState>> = tx
+            .query_row(
+                "SELECT state FROM journals WHERE id = ?1",
+                [journal.id],
+                |r| r.get(0),
             )
+            .optional()?;
+        if current.map(|n| n.0) != Some(JournalState::Posting) {
+            continue;
         }
-        Outcome::Requeue(why) => (Vec::new(), why.clone()),
-        Outcome::NeedsAttention(message) => {
-            (vec![message.clone()], format!("needs attention: {message}"))
-        }
-    };
-    tx.execute(
-        "UPDATE journals SET state = ?2, messages = ?3, updated_at = ?4 WHERE id = ?1",
-        params![journal.id, Named(to), json_list(&messages), at],
-    )?;
-    note(&tx, journal.id, at, WORKER, &what)?;
-    settle_status(&tx, journal.export)?;
+        let to = outcome.state();
+        let (messages, what) = match outcome {
+            Outcome::Posted {
+                xero_id,
+                warnings,
+                how,
+            } => {
+                tx.execute(
+                    "UPDATE journals SET xero_id = ?2 WHERE id = ?1",
+                    params![journal.id, xero_id],
+                )?;
+                (warnings.clone(), format!("{how} ({xero_id})"))
+            }
+            Outcome::Failed(messages) => {
+                set_live(&tx, journal.id, false)?;
+                (
+                    messages.clone(),
+                    format!("refused by Xero: {}", messages.join("; ")),
+                )
+            }
+            Outcome::Requeue(why) => (Vec::new(), why.clone()),
+            Outcome::NeedsAttention(message) => {
+                (vec![message.clone()], format!("needs attention: {message}"))
+            }
+        };
+        tx.execute(
+            "UPDATE journals SET state = ?2, messages = ?3, updated_at = ?4, seq = ?5
+             WHERE id = ?1",
+            params![journal.id, Named(to), json_list(&messages), at, i64_of(seq)],
+        )?;
+        note(&tx, journal.id, at, WORKER, &what)?;
+        settle_status(&tx, journal.export)?;
+        moved.push((journal.export, to));
+    }
     tx.commit()?;
-    tally.moved(journal.export, JournalState::Posting, to, 1);
+    for (export, to) in moved {
+        tally.moved(export, JournalState::Posting, to, 1);
+    }
     Ok(())
 }
 
 /// Adds the same history entry to each journal (an anomaly, a wait).
 pub fn note_each(
     conn: &mut Connection,
-    journals: &[&Claimed],
+    journals: &[i64],
     at: DateTime<Utc>,
     what: &str,
 ) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     for journal in journals {
-        note(&tx, journal.id, at, WORKER, what)?;
+        note(&tx, *journal, at, WORKER, what)?;
     }
     tx.commit()
 }

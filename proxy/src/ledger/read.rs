@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use srm_xero_shared::api::{
     Counts, ExportSearch, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry,
-    JournalDetail, JournalRow, JournalState, OrganisationRef, VoidInfo,
+    JournalChange, JournalDetail, JournalRow, JournalState, OrganisationRef, VoidInfo,
 };
-use srm_xero_shared::{JournalKey, PlannedJournal, Posting};
+use srm_xero_shared::{JournalKey, PlannedJournal};
 
 use super::names::Named;
 use super::{i64_of, planned_of, u64_of, write::live_exports};
@@ -122,6 +122,18 @@ pub fn list(conn: &Connection, search: &ExportSearch) -> rusqlite::Result<Vec<Ex
     Ok(out)
 }
 
+/// Who voided a journal, from the columns `voided_by, voided_at, void_reason` from `first`.
+fn voided(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<VoidInfo>> {
+    let Some(by) = r.get::<_, Option<String>>(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(VoidInfo {
+        by,
+        at: r.get(first + 1)?,
+        reason: r.get::<_, Option<String>>(first + 2)?.unwrap_or_default(),
+    }))
+}
+
 struct Stored {
     id: i64,
     row: JournalRow,
@@ -132,15 +144,7 @@ fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     let planned = planned_of(&r.get::<_, String>(1)?, 1)?;
     let messages: String = r.get(4)?;
     let xero_id: Option<String> = r.get(3)?;
-    let voided_by: Option<String> = r.get(5)?;
-    let voided = match voided_by {
-        Some(by) => Some(VoidInfo {
-            by,
-            at: r.get(6)?,
-            reason: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-        }),
-        None => None,
-    };
+    let voided = voided(r, 5)?;
     let row = JournalRow {
         key: planned.key.clone(),
         date: planned.date,
@@ -174,6 +178,48 @@ pub fn journals(conn: &Connection, export: u64) -> rusqlite::Result<Vec<JournalR
         .collect()
 }
 
+/// The journals of `export` changed after change `since`, as they are now (planned order).
+pub fn changes(conn: &Connection, export: u64, since: u64) -> rusqlite::Result<Vec<JournalChange>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT key, state, xero_id, messages, voided_by, voided_at, void_reason FROM journals
+         WHERE export = ?1 AND seq > ?2 ORDER BY id",
+    )?;
+    statement
+        .query_map(params![i64_of(export), i64_of(since)], |r| {
+            let key: String = r.get(0)?;
+            let xero_id: Option<String> = r.get(2)?;
+            Ok(JournalChange {
+                key: JournalKey::parse(&key).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        0,
+                        rusqlite::types::Type::Text,
+                        format!("{key:?} is not a journal key").into(),
+                    )
+                })?,
+                state: r.get::<_, Named<JournalState>>(1)?.0,
+                xero_url: xero_id.as_deref().map(xero_url),
+                xero_id,
+                messages: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                voided: voided(r, 4)?,
+            })
+        })?
+        .collect()
+}
+
+/// One journal's state, and the journal as planned (and sent).
+pub fn planned(
+    conn: &Connection,
+    export: u64,
+    key: &JournalKey,
+) -> rusqlite::Result<Option<(JournalState, PlannedJournal)>> {
+    conn.query_row(
+        &format!("SELECT {JOURNAL_COLUMNS} FROM journals WHERE export = ?1 AND key = ?2"),
+        params![i64_of(export), key.as_str()],
+        |r| stored(r).map(|s| (s.row.state, s.planned)),
+    )
+    .optional()
+}
+
 /// One journal with its lines, source postings and history.
 pub fn journal(
     conn: &Connection,
@@ -190,20 +236,7 @@ pub fn journal(
     let Some(found) = found else {
         return Ok(None);
     };
-    let mut postings = Vec::new();
-    {
-        let mut statement =
-            conn.prepare_cached("SELECT body FROM postings WHERE export = ?1 AND posting_id = ?2")?;
-        for id in &found.planned.postings {
-            if let Some(body) = statement
-                .query_row(params![i64_of(export), id], |r| r.get::<_, String>(0))
-                .optional()?
-                && let Ok(posting) = serde_json::from_str::<Posting>(&body)
-            {
-                postings.push(posting);
-            }
-        }
-    }
+    let postings = super::drafts::of_export(conn, export, &found.planned.postings)?;
     let mut statement =
         conn.prepare_cached("SELECT at, who, what FROM history WHERE journal = ?1 ORDER BY id")?;
     let history = statement

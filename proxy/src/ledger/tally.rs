@@ -1,10 +1,10 @@
 //! Each export's journals per state, kept in memory so progress polls (and progress events) do
-//! not read the ledger. An export is counted from the database on its first read; after that,
-//! every change of a journal's state in [`super::write`] moves its count, under the same lock
-//! as the change itself (the database's), so a read never sees a count the ledger did not have.
+//! not read the ledger. An export is counted from the database on its first read, on the writer
+//! connection; after that, every change of a journal's state moves its count on that connection
+//! (its writes are one at a time), so a read never sees a count the ledger did not have.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use srm_xero_shared::api::{Counts, ExportStatus, JournalState, OrganisationRef};
 
@@ -21,10 +21,10 @@ pub struct Standing {
     pub organisation: Option<OrganisationRef>,
 }
 
-/// The counts of the exports read so far; one per proxy (in the worker's hub).
-#[derive(Debug, Default)]
+/// The counts of the exports read so far; one per proxy (in the worker's hub), cheap to clone.
+#[derive(Debug, Default, Clone)]
 pub struct Tally {
-    exports: Mutex<HashMap<u64, Standing>>,
+    exports: Arc<Mutex<HashMap<u64, Standing>>>,
 }
 
 impl Tally {
@@ -33,12 +33,13 @@ impl Tally {
     }
 
     /// Export `number` now: from memory, or counted in the database the first time.
-    pub fn standing(&self, db: &Db, number: u64) -> rusqlite::Result<Option<Standing>> {
+    pub async fn standing(&self, db: &Db, number: u64) -> rusqlite::Result<Option<Standing>> {
         if let Some(known) = self.exports().get(&number) {
             return Ok(Some(known.clone()));
         }
-        // Under the database's lock: no change can land between the count and keeping it.
-        db.with(|conn| {
+        // On the writer: no change can land between the count and keeping it.
+        let tally = self.clone();
+        db.write(move |conn| {
             let Some((status, organisation)) = super::read::standing(conn, number)? else {
                 return Ok(None);
             };
@@ -47,13 +48,14 @@ impl Tally {
                 counts: super::read::counts(conn, number)?,
                 organisation,
             };
-            self.exports().insert(number, standing.clone());
+            tally.exports().insert(number, standing.clone());
             Ok(Some(standing))
         })
+        .await
     }
 
-    /// `n` journals of `export` moved from `from` to `to`, committed. Called with the database's
-    /// lock held; an export not read yet is counted from the database when it is.
+    /// `n` journals of `export` moved from `from` to `to`, committed. Called on the writer
+    /// connection; an export not read yet is counted from the database when it is.
     pub fn moved(&self, export: u64, from: JournalState, to: JournalState, n: u32) {
         if from == to || n == 0 {
             return;

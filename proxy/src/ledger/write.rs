@@ -1,13 +1,13 @@
-//! What people do to the ledger: creating an export, retry, void, and marking a journal that
-//! needs attention posted with the id found in Xero. Each is one transaction; a journal's state
-//! only moves along DESIGN.md's lifecycle.
+//! What people do to the ledger: retry, void, and marking a journal that needs attention posted
+//! with the id found in Xero (creating an export is [`super::drafts`]). Each is one transaction,
+//! numbered by the change's `seq`; a journal's state only moves along DESIGN.md's lifecycle.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
-use srm_xero_shared::api::{JournalState, OrganisationRef};
-use srm_xero_shared::{PlannedJournal, Posting};
+use srm_xero_shared::PlannedJournal;
+use srm_xero_shared::api::JournalState;
 
 use super::names::Named;
 use super::tally::Tally;
@@ -30,6 +30,9 @@ pub enum Refused {
     /// Nothing there.
     #[error("{0}")]
     NotFound(String),
+    /// What was sent cannot be taken (too many postings, say).
+    #[error("{0}")]
+    Invalid(String),
     /// The database.
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
@@ -79,99 +82,9 @@ pub struct Actor<'a> {
     pub sub: &'a str,
 }
 
-/// A new export to store.
-#[derive(Debug)]
-pub struct NewExportRow<'a> {
-    /// Its number (from [`next_number`] in the same transaction).
-    pub number: u64,
-    /// Synced from.
-    pub from: NaiveDate,
-    /// Who pressed Accept.
-    pub by: Actor<'a>,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The Xero organisation it is accepted for: its journals go nowhere else.
-    pub organisation: &'a OrganisationRef,
-    /// The journals, re-planned by the proxy.
-    pub journals: Vec<PlannedJournal>,
-    /// The source postings.
-    pub postings: Vec<Posting>,
-}
-
-/// Stores an export with its journals (pending), their postings and histories. Each posting and
-/// journal is dropped once stored: Accept of a big export is the proxy's peak of memory.
-pub fn create(tx: &Transaction<'_>, export: NewExportRow<'_>) -> Result<(), Refused> {
-    let tenant = export.organisation.tenant_id.as_str();
-    let ids = export.journals.iter().flat_map(|j| j.postings.iter());
-    if let Some((posting, number)) = live_exports(tx, Some(tenant), ids)?.into_iter().min() {
-        return Err(Refused::AlreadyLive {
-            posting,
-            export: number,
-        });
-    }
-    let number = i64_of(export.number);
-    tx.execute(
-        "INSERT INTO exports (number, from_date, created_by, created_by_sub, created_at,
-                              tenant_id, tenant_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            number,
-            export.from,
-            export.by.name,
-            export.by.sub,
-            export.at,
-            tenant,
-            export.organisation.name,
-        ],
-    )?;
-    // The postings first, each dropped once stored.
-    for posting in export.postings {
-        let body = serde_json::to_string(&posting)
-            .map_err(|e| Refused::State(format!("posting does not serialise: {e}")))?;
-        tx.execute(
-            "INSERT OR IGNORE INTO postings (export, posting_id, body) VALUES (?1, ?2, ?3)",
-            params![number, posting.id, body],
-        )?;
-    }
-    for journal in export.journals {
-        let planned = serde_json::to_string(&journal)
-            .map_err(|e| Refused::State(format!("journal does not serialise: {e}")))?;
-        tx.execute(
-            "INSERT INTO journals (export, key, date, grp, narration, planned, state, tenant_id,
-                                   updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                number,
-                journal.key.as_str(),
-                journal.date,
-                journal.group,
-                journal.narration,
-                planned,
-                Named(JournalState::Pending),
-                tenant,
-                export.at
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        // Planning groups postings by their date: each is dated as its journal.
-        for posting in &journal.postings {
-            insert_posting(tx, id, Some(tenant), posting, journal.date)?;
-        }
-        note(
-            tx,
-            id,
-            export.at,
-            export.by.name,
-            &format!(
-                "accepted in export #{} for {}",
-                export.number, export.organisation.name
-            ),
-        )?;
-    }
-    Ok(())
-}
-
-fn insert_posting(
+/// Holds `posting` (dated `date`) in journal `journal` of `tenant`; refused when another live
+/// journal of that organisation holds it.
+pub(super) fn insert_posting(
     tx: &Connection,
     journal: i64,
     tenant: Option<&str>,
@@ -221,9 +134,11 @@ fn found(conn: &Connection, export: u64, key: &str) -> Result<(i64, JournalState
 }
 
 /// Voids a pending, failed or needs-attention journal, with who, when and why.
+#[allow(clippy::too_many_arguments)] // One change, each argument recorded.
 pub fn void(
     conn: &mut Connection,
     tally: &Tally,
+    seq: u64,
     export: u64,
     key: &str,
     by: Actor<'_>,
@@ -250,8 +165,15 @@ pub fn void(
     }
     tx.execute(
         "UPDATE journals SET state = ?2, call = NULL, voided_by = ?3, voided_at = ?4,
-           void_reason = ?5, updated_at = ?4 WHERE id = ?1",
-        params![id, Named(JournalState::Voided), by.name, at, reason],
+           void_reason = ?5, updated_at = ?4, seq = ?6 WHERE id = ?1",
+        params![
+            id,
+            Named(JournalState::Voided),
+            by.name,
+            at,
+            reason,
+            i64_of(seq)
+        ],
     )?;
     set_live(&tx, id, false)?;
     note(&tx, id, at, by.name, &format!("voided: {reason}"))?;
@@ -267,6 +189,7 @@ pub fn void(
 pub fn resolve(
     conn: &mut Connection,
     tally: &Tally,
+    seq: u64,
     export: u64,
     key: &str,
     xero_id: &str,
@@ -282,9 +205,9 @@ pub fn resolve(
         )));
     }
     tx.execute(
-        "UPDATE journals SET state = ?2, xero_id = ?3, messages = '[]', updated_at = ?4
-         WHERE id = ?1",
-        params![id, Named(JournalState::Posted), xero_id, at],
+        "UPDATE journals SET state = ?2, xero_id = ?3, messages = '[]', updated_at = ?4,
+           seq = ?5 WHERE id = ?1",
+        params![id, Named(JournalState::Posted), xero_id, at, i64_of(seq)],
     )?;
     note(
         &tx,
@@ -300,13 +223,14 @@ pub fn resolve(
 }
 
 /// Puts failed journals back to pending with their re-planned content (and a fresh count of
-/// Idempotency-Keys: a person looked at them).
+/// Idempotency-Keys: a person looked at them). Each journal's postings are dated as it is
+/// (planning groups postings by date).
 pub fn retry(
     conn: &mut Connection,
     tally: &Tally,
+    seq: u64,
     export: u64,
     journals: &[PlannedJournal],
-    postings: &[Posting],
     by: Actor<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), Refused> {
@@ -327,22 +251,19 @@ pub fn retry(
             })?;
         tx.execute(
             "UPDATE journals SET state = ?2, planned = ?3, narration = ?4, messages = '[]',
-               call = NULL, keys_used = 0, updated_at = ?5 WHERE id = ?1",
+               call = NULL, keys_used = 0, updated_at = ?5, seq = ?6 WHERE id = ?1",
             params![
                 id,
                 Named(JournalState::Pending),
                 planned,
                 journal.narration,
-                at
+                at,
+                i64_of(seq)
             ],
         )?;
         tx.execute("DELETE FROM journal_postings WHERE journal = ?1", [id])?;
         for posting in &journal.postings {
-            let date = postings
-                .iter()
-                .find(|p| &p.id == posting)
-                .map_or(journal.date, |p| p.date);
-            insert_posting(&tx, id, tenant.as_deref(), posting, date)?;
+            insert_posting(&tx, id, tenant.as_deref(), posting, journal.date)?;
         }
         note(
             &tx,
@@ -350,14 +271,6 @@ pub fn retry(
             at,
             by.name,
             "retried, re-planned with today's mapping",
-        )?;
-    }
-    for posting in postings {
-        let body = serde_json::to_string(posting)
-            .map_err(|e| Refused::State(format!("posting does not serialise: {e}")))?;
-        tx.execute(
-            "INSERT OR REPLACE INTO postings (export, posting_id, body) VALUES (?1, ?2, ?3)",
-            params![i64_of(export), posting.id, body],
         )?;
     }
     settle_status(&tx, export)?;
@@ -372,6 +285,7 @@ pub fn retry(
 /// Accept). Answers the state it left.
 pub fn replaced(
     tx: &Transaction<'_>,
+    seq: u64,
     export: u64,
     key: &str,
     by: Actor<'_>,
@@ -386,8 +300,8 @@ pub fn replaced(
     }
     tx.execute(
         "UPDATE journals SET state = ?2, voided_by = ?3, voided_at = ?4, void_reason = ?5,
-           updated_at = ?4 WHERE id = ?1",
-        params![id, Named(JournalState::Voided), by.name, at, why],
+           updated_at = ?4, seq = ?6 WHERE id = ?1",
+        params![id, Named(JournalState::Voided), by.name, at, why, i64_of(seq)],
     )?;
     set_live(tx, id, false)?;
     note(tx, id, at, by.name, &format!("voided: {why}"))?;
@@ -415,8 +329,9 @@ pub fn note_export(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::ledger::drafts;
     use srm_xero_shared::JournalKey;
-    use srm_xero_shared::api::ExportStatus;
+    use srm_xero_shared::api::{ExportStatus, OrganisationRef};
 
     pub fn at() -> DateTime<Utc> {
         DateTime::from_timestamp(1_566_291_600, 0).unwrap()
@@ -444,37 +359,45 @@ pub(crate) mod tests {
         }
     }
 
+    /// Accepts `journals` as a new export for `tenant` the way Accept stores one: a draft, its
+    /// journals staged, then the final transaction.
     pub fn store(
         conn: &mut Connection,
         tenant: &str,
         journals: &[PlannedJournal],
     ) -> Result<u64, Refused> {
-        let tx = conn.transaction()?;
-        let number = next_number(&tx)?;
         let by = Actor {
             name: "Pat",
             sub: "pat",
         };
-        create(
-            &tx,
-            NewExportRow {
-                number,
-                from: NaiveDate::from_ymd_opt(2019, 8, 1).unwrap(),
-                by,
-                at: at(),
-                organisation: &organisation(tenant),
-                journals: journals.to_vec(),
-                postings: Vec::new(),
-            },
-        )?;
-        tx.commit()?;
-        Ok(number)
+        let from = NaiveDate::from_ymd_opt(2019, 8, 1).unwrap();
+        let drafts_so_far: i64 = conn.query_row("SELECT COUNT(*) FROM drafts", [], |r| r.get(0))?;
+        let token = format!("draft-{drafts_so_far}");
+        drafts::create(conn, &token, from, by, at())?;
+        let draft = drafts::find(conn, &token, "pat", at())?.expect("the draft just made");
+        assert!(drafts::begin_accepting(conn, draft.id)?);
+        let staged: Vec<(usize, PlannedJournal)> = journals.iter().cloned().enumerate().collect();
+        drafts::stage(conn, draft.id, &staged)?;
+        let accepted = drafts::Accepted {
+            draft: draft.id,
+            number: next_number(conn)?,
+            from,
+            by,
+            at: at(),
+            organisation: &organisation(tenant),
+            replaces: None,
+        };
+        let stored = drafts::commit(conn, &accepted, 1);
+        if stored.is_err() {
+            drafts::end_accepting(conn, draft.id)?;
+        }
+        stored.map(|()| accepted.number)
     }
 
     #[test]
     fn a_posting_is_in_one_live_journal_of_an_organisation_and_free_again_once_voided() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::open(dir.path()).unwrap();
+        let db = crate::db::Db::open(dir.path(), at()).unwrap();
         db.with(|c| {
             assert_eq!(store(c, "acme", &[journal(&["GL-1", "GL-2"])]).unwrap(), 1);
             let refused = store(c, "acme", &[journal(&["GL-2", "GL-3"])]).unwrap_err();
@@ -502,6 +425,7 @@ pub(crate) mod tests {
             void(
                 c,
                 &tally,
+                2,
                 1,
                 key.as_str(),
                 by,
@@ -515,7 +439,7 @@ pub(crate) mod tests {
                     r.get(0)
                 })?;
             assert_eq!(status.0, ExportStatus::Exported);
-            Ok(())
+            Ok::<_, rusqlite::Error>(())
         })
         .unwrap();
     }

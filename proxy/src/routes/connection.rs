@@ -21,7 +21,7 @@ pub async fn status(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<ConnectionStatus>, AppError> {
-    Ok(Json(state.connections().status()?))
+    Ok(Json(state.connections().status().await?))
 }
 
 /// Starts connecting (admin): the link for the admin's popup. The link is this proxy's
@@ -38,7 +38,7 @@ pub async fn start(
     State(state): State<AppState>,
     Admin(caller): Admin,
 ) -> Result<Json<ConnectStart>, AppError> {
-    let attempt = state.connections().start(&caller)?;
+    let attempt = state.connections().start(&caller).await?;
     Ok(Json(ConnectStart {
         authorize_url: format!("{}/auth/xero/start?attempt={attempt}", state.public_url()),
     }))
@@ -62,6 +62,7 @@ pub async fn choose(
     let status = state
         .connections()
         .choose(&choice.tenant_id)
+        .await
         .map_err(|e| match e {
             ChooseError::NotConnected => AppError::NotConnected(e.to_string()),
             ChooseError::UnknownTenant(_) => AppError::Invalid(e.to_string()),

@@ -1,20 +1,21 @@
-//! `/api/exports` and `/api/exported`: SRM's Export Transaction # — create, find, read, follow
-//! (plain GET or server-sent events), retry, void, resolve a journal that needs attention, and
-//! re-post one voided or deleted in Xero.
+//! `/api/exports` and `/api/exported`: SRM's Export Transaction # — find, read, follow (plain
+//! GET or server-sent events, each saying what changed since a number), retry, void, resolve a
+//! journal that needs attention, and re-post one voided or deleted in Xero. Exports are made by
+//! Accept of a draft (`routes/drafts.rs`).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ApiError, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
-    ExportedPostings, JournalDetail, NewExport, Progress, ResolveRequest, RetryRequest,
-    VoidRequest,
+    ApiError, EXPORTED_LOOKUP_IDS, ExportCreated, ExportDetail, ExportSearch, ExportSummary,
+    ExportedLookup,
+    ExportedPostings, JournalDetail, Progress, ResolveRequest, RetryRequest, VoidRequest,
 };
 
 use crate::AppState;
@@ -29,23 +30,33 @@ fn key_of(text: &str) -> Result<JournalKey, AppError> {
 }
 
 /// Which of these postings are already exported to the organisation connected now (in a posted,
-/// in-flight or needs-attention journal of it).
+/// in-flight or needs-attention journal of it); a big feed asks in pieces.
 #[utoipa::path(post, path = "/api/exported", tag = "exports",
     security(("caller_token" = [])),
-    request_body(content = ExportedLookup, description = "ExportedLookup: posting_ids"),
+    request_body(content = ExportedLookup, description = "ExportedLookup: posting_ids (at most 20,000)"),
     responses(
         (status = 200, description = "ExportedPostings: posting id → export, last_exported_date", body = ExportedPostings),
-        (status = 401, description = "ApiError", body = ApiError)))]
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 401, description = "ApiError", body = ApiError),
+        (status = 422, description = "ApiError: more ids than one request may ask about", body = ApiError)))]
 pub async fn exported(
     State(state): State<AppState>,
     _caller: Caller,
     ApiJson(lookup): ApiJson<ExportedLookup>,
 ) -> Result<Json<ExportedPostings>, AppError> {
-    let organisation = state.connections().organisation()?;
-    let tenant = organisation.as_ref().map(|o| o.tenant_id.as_str());
-    Ok(Json(state.db().with(|c| {
-        read::exported(c, tenant, &lookup.posting_ids)
-    })?))
+    if lookup.posting_ids.len() > EXPORTED_LOOKUP_IDS {
+        return Err(AppError::Invalid(format!(
+            "ask about at most {EXPORTED_LOOKUP_IDS} postings a request (this one names {}): send the ids in pieces",
+            lookup.posting_ids.len()
+        )));
+    }
+    let organisation = state.connections().organisation().await?;
+    let tenant = organisation.map(|o| o.tenant_id);
+    let answer = state
+        .db()
+        .read(move |c| read::exported(c, tenant.as_deref(), &lookup.posting_ids))
+        .await?;
+    Ok(Json(answer))
 }
 
 /// Exports by number, by day or by a range of days (newest first; the latest 50 without any).
@@ -72,39 +83,24 @@ pub async fn list(
             "from ({from}) is after to ({to}): swap them"
         )));
     }
-    Ok(Json(state.db().with(|c| read::list(c, &search))?))
+    Ok(Json(
+        state.db().read(move |c| read::list(c, &search)).await?,
+    ))
 }
 
-/// Accept: re-plans and validates the journals, stores export #N durably, answers at once.
-#[utoipa::path(post, path = "/api/exports", tag = "exports",
-    security(("caller_token" = [])),
-    request_body(content = NewExport, description = "NewExport: from, postings, journals (keys)"),
-    responses(
-        (status = 201, description = "ExportCreated: number", body = ExportCreated),
-        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
-        (status = 409, description = "ApiError: names the export that already holds a posting, or not connected", body = ApiError),
-        (status = 422, description = "ApiError with per-journal problems, or a journal that does not re-plan", body = ApiError)))]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(request): ApiJson<NewExport>,
-) -> Result<(StatusCode, Json<ExportCreated>), AppError> {
-    let number = crate::exports::create(&state, &caller, request).await?;
-    Ok((StatusCode::CREATED, Json(ExportCreated { number })))
-}
-
-/// One export with its journals and their states.
+/// One export with its journals and their states, as of a change number (follow its progress
+/// `?since=` that number).
 #[utoipa::path(get, path = "/api/exports/{n}", tag = "exports",
     security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
     responses(
-        (status = 200, description = "ExportDetail", body = ExportDetail),
+        (status = 200, description = "ExportDetail: summary, journals, waiting, sequence", body = ExportDetail),
         (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: Caller,
     ApiPath(n): ApiPath<u64>,
 ) -> Result<Json<ExportDetail>, AppError> {
-    Ok(Json(crate::exports::detail(&state, n)?))
+    Ok(Json(crate::exports::detail(&state, n).await?))
 }
 
 /// One journal: lines, source postings, history.
@@ -120,25 +116,46 @@ pub async fn journal(
     ApiPath((n, key)): ApiPath<(u64, String)>,
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;
+    journal_now(&state, n, key).await.map(Json)
+}
+
+/// Journal `key` of export `n` as the ledger has it now.
+async fn journal_now(state: &AppState, n: u64, key: JournalKey) -> Result<JournalDetail, AppError> {
+    let asked = key.clone();
     state
         .db()
-        .with(|c| read::journal(c, n, &key))?
-        .map(Json)
+        .read(move |c| read::journal(c, n, &asked))
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+}
+
+/// `/progress` parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressQuery {
+    /// A change number (an export's or a progress's `sequence`): the answer lists every journal
+    /// that changed after it (`complete`); without it, or with one the proxy has not reached,
+    /// `changes` is empty and `complete` false (read the export again).
+    since: Option<u64>,
 }
 
 /// Progress, for polling.
 #[utoipa::path(get, path = "/api/exports/{n}/progress", tag = "exports",
-    security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ProgressQuery),
     responses(
-        (status = 200, description = "Progress: counts, waiting, eta_seconds, sequence", body = Progress),
+        (status = 200, description = "Progress: counts, waiting, eta_seconds, sequence, changes since `since`, complete", body = Progress),
+        (status = 400, description = "ApiError: the path or query does not read", body = ApiError),
         (status = 404, description = "ApiError", body = ApiError)))]
 pub async fn progress(
     State(state): State<AppState>,
     _caller: Caller,
     ApiPath(n): ApiPath<u64>,
+    ApiQuery(query): ApiQuery<ProgressQuery>,
 ) -> Result<Json<Progress>, AppError> {
-    Ok(Json(crate::exports::progress(&state, n)?))
+    Ok(Json(
+        crate::exports::progress(&state, n, query.since).await?,
+    ))
 }
 
 /// `/events` parameters.
@@ -147,18 +164,21 @@ pub async fn progress(
 pub struct EventsQuery {
     /// A ticket from `POST /api/stream-tickets`: single use, good for 30 s.
     ticket: Option<String>,
+    /// A change number: the first event lists every journal that changed after it (as
+    /// `/progress?since=` does); each later event, those changed after the event before.
+    since: Option<u64>,
 }
 
 /// How often an open stream looks at the clock for its caller token's expiry.
 const EXPIRY_TICK: Duration = Duration::from_secs(1);
 
-/// Progress as server-sent events: one now, then one per change. Opened with a stream ticket
-/// (`EventSource` cannot send the caller token); the stream ends when the caller token that got
-/// the ticket expires.
+/// Progress as server-sent events: one now, then one per change, each with the journals that
+/// changed since the one before. Opened with a stream ticket (`EventSource` cannot send the
+/// caller token); the stream ends when the caller token that got the ticket expires.
 #[utoipa::path(get, path = "/api/exports/{n}/events", tag = "exports",
     params(("n" = u64, Path, description = "Export Transaction #"), EventsQuery),
     responses(
-        (status = 200, description = "text/event-stream of Progress (JSON data, events named progress); ends when the caller token that got the ticket expires", content_type = "text/event-stream"),
+        (status = 200, description = "text/event-stream of Progress (JSON data, events named progress: the first with the changes since `since`, each later one with those since the event before); ends when the caller token that got the ticket expires", content_type = "text/event-stream"),
         (status = 400, description = "ApiError: the path or query does not read", body = ApiError),
         (status = 401, description = "ApiError: no ticket, or one that is unknown, used or expired", body = ApiError),
         (status = 404, description = "ApiError: no such export", body = ApiError),
@@ -173,7 +193,7 @@ pub async fn events(
         .tickets()
         .redeem(query.ticket.as_deref(), state.now())
         .map_err(|e: TicketError| AppError::Unauthorized(e.to_string()))?;
-    let first = crate::exports::progress(&state, n)?;
+    let first = crate::exports::progress(&state, n, query.since).await?;
     let permit = state.guards().stream()?;
     let changes = state.hub().subscribe();
     let expires_at = caller.expires_at;
@@ -197,10 +217,12 @@ pub async fn events(
                     if state.now() >= expires_at {
                         return None;
                     }
-                    crate::exports::progress(&state, n).ok()?
+                    let since = last.as_ref().map(|l| l.sequence);
+                    crate::exports::progress(&state, n, since).await.ok()?
                 };
                 let same = last.as_ref().is_some_and(|l| {
-                    l.counts == progress.counts
+                    progress.changes.is_empty()
+                        && l.counts == progress.counts
                         && l.waiting == progress.waiting
                         && l.status == progress.status
                 });
@@ -218,15 +240,18 @@ pub async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-/// Retry failed journals, re-planned with today's mapping.
+/// Retry failed journals, planned again by the proxy with today's mapping from the postings it
+/// stored with the export.
 #[utoipa::path(post, path = "/api/exports/{n}/retry", tag = "exports",
     security(("caller_token" = [])), params(("n" = u64, Path, description = "Export Transaction #")),
-    request_body(content = RetryRequest, description = "RetryRequest: postings, journals (keys of failed journals)"),
+    request_body(content = RetryRequest, description = "RetryRequest: journals (keys of failed journals)"),
     responses(
         (status = 200, description = "ExportDetail after the retry was recorded", body = ExportDetail),
-        (status = 404, description = "ApiError", body = ApiError),
-        (status = 409, description = "ApiError: not failed, or a posting already in another export", body = ApiError),
-        (status = 422, description = "ApiError with per-journal problems", body = ApiError)))]
+        (status = 400, description = "ApiError: malformed JSON", body = ApiError),
+        (status = 404, description = "ApiError: no such export or journal", body = ApiError),
+        (status = 409, description = "ApiError: not failed, a posting already in another export, or not connected", body = ApiError),
+        (status = 422, description = "ApiError with per-journal problems, or a journal that does not re-plan", body = ApiError),
+        (status = 502, description = "ApiError: Xero could not be asked for the lock dates", body = ApiError)))]
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
@@ -234,7 +259,7 @@ pub async fn retry(
     ApiJson(request): ApiJson<RetryRequest>,
 ) -> Result<Json<ExportDetail>, AppError> {
     crate::exports::retry(&state, &caller, n, request).await?;
-    Ok(Json(crate::exports::detail(&state, n)?))
+    Ok(Json(crate::exports::detail(&state, n).await?))
 }
 
 /// Void a pending, failed or needs-attention journal, with a reason.
@@ -254,12 +279,8 @@ pub async fn void(
     ApiJson(request): ApiJson<VoidRequest>,
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;
-    crate::exports::void(&state, &caller, n, &key, &request.reason)?;
-    state
-        .db()
-        .with(|c| read::journal(c, n, &key))?
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+    crate::exports::void(&state, &caller, n, &key, &request.reason).await?;
+    journal_now(&state, n, key).await.map(Json)
 }
 
 /// Mark a journal that needs attention posted, with the ManualJournalID found in Xero: checked in
@@ -283,11 +304,7 @@ pub async fn resolve(
 ) -> Result<Json<JournalDetail>, AppError> {
     let key = key_of(&key)?;
     crate::exports::resolve(&state, &caller, n, &key, &request.manual_journal_id).await?;
-    state
-        .db()
-        .with(|c| read::journal(c, n, &key))?
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("export #{n} has no journal {key}")))
+    journal_now(&state, n, key).await.map(Json)
 }
 
 /// Re-post a journal that was voided or deleted in Xero after it was posted: Xero is asked

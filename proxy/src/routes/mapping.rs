@@ -19,7 +19,7 @@ pub async fn read(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<MappingDocument>, AppError> {
-    Ok(Json(crate::mapping::current(&state)?))
+    Ok(Json(crate::mapping::current(&state).await?))
 }
 
 /// Changes the settings (admin), checked against the live reference data.
@@ -51,5 +51,5 @@ pub async fn history(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<Vec<MappingHistoryEntry>>, AppError> {
-    Ok(Json(crate::mapping::history(&state)?))
+    Ok(Json(crate::mapping::history(&state).await?))
 }

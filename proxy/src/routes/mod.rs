@@ -5,6 +5,7 @@
 
 pub mod callback;
 pub mod connection;
+pub mod drafts;
 pub mod exports;
 pub mod health;
 pub mod mapping;
@@ -34,7 +35,14 @@ pub fn api() -> Router<AppState> {
         .route("/api/mapping", get(mapping::read).put(mapping::change))
         .route("/api/mapping/history", get(mapping::history))
         .route("/api/exported", post(exports::exported))
-        .route("/api/exports", get(exports::list).post(exports::create))
+        .route("/api/drafts", post(drafts::create))
+        .route(
+            "/api/drafts/{draft}",
+            axum::routing::delete(drafts::discard),
+        )
+        .route("/api/drafts/{draft}/postings", post(drafts::add))
+        .route("/api/drafts/{draft}/accept", post(drafts::accept))
+        .route("/api/exports", get(exports::list))
         .route("/api/exports/{n}", get(exports::detail))
         .route("/api/exports/{n}/progress", get(exports::progress))
         .route("/api/stream-tickets", post(tickets::create))

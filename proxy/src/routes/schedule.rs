@@ -18,7 +18,7 @@ pub async fn status(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> Result<Json<ScheduleStatus>, AppError> {
-    Ok(Json(crate::schedule::status(&state)?))
+    Ok(Json(crate::schedule::status(&state).await?))
 }
 
 /// Runs the close now (admin): after a run in progress, if any; answers the run when it ended.

@@ -70,14 +70,18 @@ pub async fn run_once(state: &AppState, trigger: Trigger) -> Result<ScheduleRun,
     runs.queued.fetch_sub(1, Ordering::SeqCst);
     runs.running.store(true, Ordering::SeqCst);
     let (kind, due_at, by) = trigger.parts();
+    let (by, now) = (by.to_owned(), state.now());
     let id = state
         .db()
-        .with(|c| runs::start(c, kind, due_at, by, state.now()))?;
+        .write(move |c| runs::start(c, kind, due_at, &by, now))
+        .await?;
     tracing::info!(run = id, trigger = kind.as_str(), "the close runs");
     let finished = run::close(state).await;
+    let (done, now) = (finished.clone(), state.now());
     let recorded = state
         .db()
-        .with(|c| runs::finish(c, id, &finished, state.now()));
+        .write(move |c| runs::finish(c, id, &done, now))
+        .await;
     runs.running.store(false, Ordering::SeqCst);
     recorded?;
     tracing::info!(
@@ -86,17 +90,18 @@ pub async fn run_once(state: &AppState, trigger: Trigger) -> Result<ScheduleRun,
         message = finished.message.as_deref().unwrap_or_default(),
         "the close ran"
     );
-    alert(state, id, &finished);
+    alert(state, id, &finished).await;
     state
         .db()
-        .with(|c| runs::latest(c, LISTED))?
+        .read(|c| runs::latest(c, LISTED))
+        .await?
         .into_iter()
         .find(|r| r.id == id)
         .ok_or_else(|| AppError::internal(format!("run {id} is not recorded")))
 }
 
 /// A run that could not run, or left journals for a person, tells people.
-fn alert(state: &AppState, id: u64, finished: &runs::Finished) {
+async fn alert(state: &AppState, id: u64, finished: &runs::Finished) {
     let run = i64::try_from(id).unwrap_or(i64::MAX);
     let message = finished.message.clone().unwrap_or_default();
     let organisation = state.hub().organisation().map(|o| o.name);
@@ -121,7 +126,8 @@ fn alert(state: &AppState, id: u64, finished: &runs::Finished) {
             message,
             organisation,
         },
-    );
+    )
+    .await;
 }
 
 /// Starts a run at once (an admin's): it runs to the end even if the request goes away.
@@ -138,7 +144,7 @@ pub async fn run_now(state: &AppState, by: &str) -> Result<ScheduleRun, AppError
 }
 
 /// `GET /api/schedule`.
-pub fn status(state: &AppState) -> Result<ScheduleStatus, AppError> {
+pub async fn status(state: &AppState) -> Result<ScheduleStatus, AppError> {
     let close = &state.config().close;
     let schedule = close.schedule.as_ref().filter(|_| state.feed().is_some());
     Ok(ScheduleStatus {
@@ -148,7 +154,7 @@ pub fn status(state: &AppState) -> Result<ScheduleStatus, AppError> {
         next_run: schedule.and_then(|s| s.next_after(state.now())),
         running: state.runs().running.load(Ordering::SeqCst),
         queued: state.runs().queued.load(Ordering::SeqCst),
-        runs: state.db().with(|c| runs::latest(c, LISTED))?,
+        runs: state.db().read(|c| runs::latest(c, LISTED)).await?,
     })
 }
 
@@ -160,12 +166,19 @@ pub async fn scheduler(state: AppState) {
         return;
     };
     let now = state.now();
-    let since = state.db().with(|c| {
-        runs::interrupted(c, now)?;
-        let armed = runs::armed(c, schedule.expression(), schedule.zone().name(), now)?;
-        let last = runs::last_due(c)?;
-        Ok(last.map_or(armed, |last| last.max(armed)))
-    });
+    let (expression, zone) = (
+        schedule.expression().to_owned(),
+        schedule.zone().name().to_owned(),
+    );
+    let since = state
+        .db()
+        .write(move |c| {
+            runs::interrupted(c, now)?;
+            let armed = runs::armed(c, &expression, &zone, now)?;
+            let last = runs::last_due(c)?;
+            Ok::<_, rusqlite::Error>(last.map_or(armed, |last| last.max(armed)))
+        })
+        .await;
     match since {
         Ok(since) => {
             if let Some(missed) = schedule.missed(since, now) {

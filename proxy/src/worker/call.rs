@@ -77,13 +77,13 @@ enum Delivered {
 pub(crate) async fn run(ctx: &Ctx, work: Work, slot_taken: bool) {
     let Work { mut call, journals } = work;
     let unresolved = match deliver(ctx, &mut call, slot_taken).await {
-        Delivered::Answer(bytes) => outcome::apply(ctx, &call, &journals, &bytes),
+        Delivered::Answer(bytes) => outcome::apply(ctx, &call, &journals, &bytes).await,
         Delivered::Refused(messages) => {
-            outcome::record(ctx, &journals, |_| Outcome::Failed(messages.clone()));
+            outcome::record(ctx, &journals, |_| Outcome::Failed(messages.clone())).await;
             Vec::new()
         }
         Delivered::Unknown(why) => {
-            outcome::note(ctx, &journals, &why);
+            outcome::note(ctx, &journals, &why).await;
             journals
         }
     };
@@ -91,7 +91,13 @@ pub(crate) async fn run(ctx: &Ctx, work: Work, slot_taken: bool) {
         let at = recovery::look_up_at(&call, ctx.state.now(), &ctx.settings);
         recovery::look_up(ctx, &call.tenant, at, unresolved).await;
     }
-    if let Err(e) = ctx.state.db().with(|c| calls::close_if_settled(c, call.id)) {
+    let id = call.id;
+    if let Err(e) = ctx
+        .state
+        .db()
+        .write(move |c| calls::close_if_settled(c, id))
+        .await
+    {
         tracing::error!(error = %e, key = %call.key, "cannot close a call");
     }
 }
@@ -124,15 +130,20 @@ async fn read_answer(
     {
         ctx.pacer().day_remaining(left);
     }
-    let answered = || {
+    let answered = async || {
         ctx.hub().set_waiting(None);
-        let now = ctx.state.now();
-        if let Err(e) = ctx.state.db().with(|c| calls::answered(c, call.id, now)) {
+        let (id, now) = (call.id, ctx.state.now());
+        if let Err(e) = ctx
+            .state
+            .db()
+            .write(move |c| calls::answered(c, id, now))
+            .await
+        {
             tracing::error!(error = %e, key = %call.key, "cannot record an answer");
         }
     };
     if status.is_success() {
-        answered();
+        answered().await;
         return Step::Done(Delivered::Answer(bytes));
     }
     match classify(status, headers, &bytes) {
@@ -163,7 +174,7 @@ async fn read_answer(
         }
         XeroError::Validation(messages) => {
             // Not expected with summarizeErrors=false: the whole call was refused.
-            answered();
+            answered().await;
             Step::Done(Delivered::Refused(messages))
         }
         XeroError::Other(detail) if status == StatusCode::CONFLICT => {
@@ -209,8 +220,14 @@ async fn deliver(ctx: &Ctx, call: &mut Call, slot_taken: bool) -> Delivered {
             continue;
         }
         let now = ctx.state.now();
-        match ctx.state.db().with(|c| calls::sending(c, call, now)) {
-            Ok(()) => {}
+        let id = call.id;
+        match ctx
+            .state
+            .db()
+            .write(move |c| calls::sending(c, id, now))
+            .await
+        {
+            Ok(()) => calls::sent(call, now),
             Err(e) => {
                 // Not recorded, not sent: try again shortly.
                 tracing::error!(error = %e, key = %call.key, "cannot record a send");
@@ -226,8 +243,19 @@ async fn deliver(ctx: &Ctx, call: &mut Call, slot_taken: bool) -> Delivered {
                     Step::Done(delivered) => return delivered,
                     Step::Again => {
                         // Turned away before Xero saw the key: its life has not started.
-                        if let Err(e) = ctx.state.db().with(|c| calls::turned_away(c, call)) {
-                            tracing::error!(error = %e, key = %call.key, "cannot record a send");
+                        if call.attempts == 1 {
+                            let id = call.id;
+                            match ctx
+                                .state
+                                .db()
+                                .write(move |c| calls::turned_away(c, id))
+                                .await
+                            {
+                                Ok(()) => calls::forget_send(call),
+                                Err(e) => {
+                                    tracing::error!(error = %e, key = %call.key, "cannot record a send");
+                                }
+                            }
                         }
                         continue;
                     }

@@ -1,5 +1,6 @@
-//! What the API and the worker share: wake-ups, a change counter (the `sequence` of progress
-//! events), why posting is paused, the recent pace for the ETA, and each export's counts.
+//! What the API and the worker share: wake-ups, the change counter (the `sequence` of progress
+//! events, [`crate::sequence`]), why posting is paused, the recent pace for the ETA, and each
+//! export's counts.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,6 +13,7 @@ use tokio::sync::{Notify, watch};
 use super::WorkerSettings;
 use super::pacing::Pacer;
 use crate::ledger::tally::Tally;
+use crate::sequence::Sequence;
 
 /// How far back the pace is measured.
 const PACE_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
@@ -26,7 +28,7 @@ pub struct Hub {
 struct Inner {
     pacer: Pacer,
     wake: Notify,
-    changes: watch::Sender<u64>,
+    changes: Arc<Sequence>,
     status: Mutex<Status>,
     tally: Tally,
 }
@@ -40,21 +42,20 @@ struct Status {
     done: VecDeque<(DateTime<Utc>, u64)>,
 }
 
-impl Default for Hub {
-    fn default() -> Self {
+impl Hub {
+    /// The hub of a proxy whose changes `changes` numbers (the database's counter).
+    pub fn new(changes: Arc<Sequence>) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 pacer: Pacer::new(WorkerSettings::default()),
                 wake: Notify::new(),
-                changes: watch::channel(0).0,
+                changes,
                 status: Mutex::new(Status::default()),
                 tally: Tally::default(),
             }),
         }
     }
-}
 
-impl Hub {
     fn status(&self) -> std::sync::MutexGuard<'_, Status> {
         self.inner
             .status
@@ -83,9 +84,9 @@ impl Hub {
         let _ = tokio::time::timeout(at_most, self.inner.wake.notified()).await;
     }
 
-    /// Something in the ledger or the worker's status changed.
+    /// The worker's status changed (changes to the ledger are counted as they are written).
     pub fn changed(&self) {
-        self.inner.changes.send_modify(|n| *n += 1);
+        self.inner.changes.bump();
     }
 
     /// The change counter, to watch.
@@ -93,9 +94,9 @@ impl Hub {
         self.inner.changes.subscribe()
     }
 
-    /// The change counter now.
+    /// The change counter now: every change up to it is over.
     pub fn sequence(&self) -> u64 {
-        *self.inner.changes.borrow()
+        self.inner.changes.horizon()
     }
 
     /// Why posting is paused, if it is.
@@ -180,9 +181,13 @@ mod tests {
         DateTime::from_timestamp(1_566_291_600 + secs, 0).unwrap()
     }
 
+    fn hub() -> Hub {
+        Hub::new(Sequence::starting_at(1))
+    }
+
     #[test]
     fn the_eta_follows_the_recent_pace() {
-        let hub = Hub::default();
+        let hub = hub();
         assert_eq!(hub.eta_seconds(at(0), 0), Some(0));
         // No pace yet: Xero's ceiling of 50 journals a second.
         assert_eq!(hub.eta_seconds(at(0), 120), Some(3));
@@ -196,7 +201,7 @@ mod tests {
 
     #[test]
     fn waiting_changes_bump_the_sequence_once() {
-        let hub = Hub::default();
+        let hub = hub();
         let waiting = Waiting {
             reason: "reconnect needed".into(),
             until: None,

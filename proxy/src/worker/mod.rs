@@ -99,7 +99,7 @@ impl Ctx {
                 Err(e) => {
                     let reason = match e {
                         XeroError::ReconnectNeeded => {
-                            crate::alerts::reconnect_if_needed(&self.state);
+                            crate::alerts::reconnect_if_needed(&self.state).await;
                             "reconnect needed: Xero refused the connection's tokens; an admin must connect to Xero again".to_owned()
                         }
                         XeroError::NotConnected => {
@@ -132,11 +132,12 @@ impl Ctx {
     }
 
     /// The organisation connected now (also kept in the hub for progress).
-    pub fn organisation(&self) -> Option<OrganisationRef> {
+    pub async fn organisation(&self) -> Option<OrganisationRef> {
         let organisation = self
             .state
             .connections()
             .organisation()
+            .await
             .inspect_err(|e| tracing::error!(error = %e, "cannot read the connection"))
             .ok()
             .flatten();
@@ -154,13 +155,14 @@ fn body_of(journals: &[Claimed]) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 /// A count from the ledger; `None` (logged) when the ledger cannot be read.
-fn count(
+async fn count(
     ctx: &Ctx,
-    read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<u64>,
+    read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<u64> + Send + 'static,
 ) -> Option<u64> {
     ctx.state
         .db()
-        .with(|c| read(c))
+        .read(read)
+        .await
         .inspect_err(|e| tracing::error!(error = %e, "the worker cannot read the ledger"))
         .ok()
 }
@@ -173,13 +175,13 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
     // Calls run in this set, so stopping the worker stops them too (as a killed process would).
     let mut calls = JoinSet::new();
     // Calls left unsettled when the proxy stopped go first, each in its own organisation.
-    let mut left_over = recovery::left_over(&ctx, &mut calls);
+    let mut left_over = recovery::left_over(&ctx, &mut calls).await;
     loop {
         while calls.try_join_next().is_some() {}
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             return;
         };
-        let remaining = count(&ctx, crate::ledger::read::remaining);
+        let remaining = count(&ctx, crate::ledger::read::remaining).await;
         if remaining == Some(0) && left_over.is_empty() {
             ctx.hub().set_waiting(None);
         }
@@ -189,7 +191,7 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
             continue;
         }
         let (_, tenant) = ctx.access().await;
-        let Some(organisation) = ctx.organisation().filter(|o| o.tenant_id == tenant) else {
+        let Some(organisation) = ctx.organisation().await.filter(|o| o.tenant_id == tenant) else {
             drop(permit);
             ctx.hub().sleep_or_wake(Duration::from_secs(1)).await;
             continue;
@@ -205,7 +207,9 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
             continue;
         }
         // None pending here: everything left is in flight, or waits for another organisation.
-        if count(&ctx, |c| crate::ledger::read::pending_for(c, &tenant)).is_none_or(|n| n == 0) {
+        let asked = tenant.clone();
+        let pending = count(&ctx, move |c| crate::ledger::read::pending_for(c, &asked)).await;
+        if pending.is_none_or(|n| n == 0) {
             drop(permit);
             ctx.hub().sleep_or_wake(Duration::from_secs(2)).await;
             continue;
@@ -214,17 +218,23 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
         let batch_size = ctx.settings.batch_size.clamp(1, JOURNALS_PER_CALL);
         let key = new_idempotency_key();
         let now = ctx.state.now();
-        let claimed = ctx.state.db().with(|c| {
-            crate::ledger::posting::claim(
-                c,
-                ctx.hub().tally(),
-                &organisation,
-                batch_size,
-                &key,
-                now,
-                body_of,
-            )
-        });
+        let tally = ctx.hub().tally().clone();
+        let claimed = ctx
+            .state
+            .db()
+            .change(move |c, seq| {
+                crate::ledger::posting::claim(
+                    c,
+                    &tally,
+                    seq,
+                    &organisation,
+                    batch_size,
+                    &key,
+                    now,
+                    body_of,
+                )
+            })
+            .await;
         match claimed {
             Ok(None) => {
                 ctx.pacer().unreserve();
@@ -232,7 +242,6 @@ pub async fn run(state: AppState, settings: WorkerSettings) {
                 ctx.hub().sleep_or_wake(Duration::from_secs(1)).await;
             }
             Ok(Some(work)) => {
-                ctx.hub().changed();
                 let ctx = ctx.clone();
                 calls.spawn(async move {
                     call::run(&ctx, work, true).await;

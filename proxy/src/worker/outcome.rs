@@ -52,7 +52,12 @@ fn shown(narration: &str) -> String {
 }
 
 /// Records a 2xx answer to `call`; answers the journals it does not settle clearly.
-pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -> Vec<Claimed> {
+pub(crate) async fn apply(
+    ctx: &Ctx,
+    call: &Call,
+    journals: &[Claimed],
+    body: &[u8],
+) -> Vec<Claimed> {
     let answer: ManualJournals = match serde_json::from_slice(body) {
         Ok(a) => a,
         Err(e) => {
@@ -64,7 +69,8 @@ pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -
                     "Xero's answer to the call with Idempotency-Key {} does not parse ({e}): the journal is looked up in Xero, not sent again",
                     call.key
                 ),
-            );
+            )
+            .await;
             return journals.to_vec();
         }
     };
@@ -99,7 +105,7 @@ pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -
     let mut unclear = Vec::new();
     for ((journal, hits), outcome) in journals.iter().zip(hits).zip(outcomes) {
         match (hits, outcome) {
-            (1, Some(outcome)) => known.push((journal, outcome)),
+            (1, Some(outcome)) => known.push((journal.clone(), outcome)),
             (0, _) => unclear.push((journal, "the answer has no element for it")),
             (1, None) => unclear.push((journal, "its element has no ManualJournalID")),
             _ => unclear.push((journal, "the answer has several elements for it")),
@@ -115,7 +121,7 @@ pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -
             "protocol anomaly: Xero's answer does not pair with the call's journals; the unclear ones are looked up"
         );
     }
-    record_each(ctx, &known);
+    record_each(ctx, known).await;
     for (journal, why) in &unclear {
         note(
             ctx,
@@ -129,64 +135,73 @@ pub(crate) fn apply(ctx: &Ctx, call: &Call, journals: &[Claimed], body: &[u8]) -
                     format!("; {}", anomalies.join("; "))
                 }
             ),
-        );
+        )
+        .await;
     }
     unclear.into_iter().map(|(j, _)| j.clone()).collect()
 }
 
 /// Records the same kind of outcome for every journal of `journals`.
-pub(crate) fn record(ctx: &Ctx, journals: &[Claimed], outcome: impl Fn(&Claimed) -> Outcome) {
-    let all: Vec<_> = journals.iter().map(|j| (j, outcome(j))).collect();
-    record_each(ctx, &all);
+pub(crate) async fn record(ctx: &Ctx, journals: &[Claimed], outcome: impl Fn(&Claimed) -> Outcome) {
+    let all = journals.iter().map(|j| (j.clone(), outcome(j))).collect();
+    record_each(ctx, all).await;
 }
 
-/// Records each journal's outcome.
-pub(crate) fn record_each(ctx: &Ctx, outcomes: &[(&Claimed, Outcome)]) {
+/// Records each journal's outcome, in one transaction.
+pub(crate) async fn record_each(ctx: &Ctx, outcomes: Vec<(Claimed, Outcome)>) {
     let now = ctx.state.now();
-    let mut settled = 0;
-    for (journal, outcome) in outcomes {
-        if let Err(e) = ctx
-            .state
-            .db()
-            .with(|c| settle(c, ctx.hub().tally(), journal, outcome, now))
-        {
-            // The journal stays `posting`: the next start-up settles its call.
-            tracing::error!(error = %e, key = %journal.planned.key, "cannot record an outcome");
-        }
-        if !matches!(outcome, Outcome::Requeue(_)) {
-            settled += 1;
-        }
-    }
-    ctx.hub().settled(now, settled);
-    ctx.hub().changed();
+    let settled = outcomes
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::Requeue(_)))
+        .count() as u64;
     let mut exports: Vec<u64> = outcomes.iter().map(|(j, _)| j.export).collect();
     exports.sort_unstable();
     exports.dedup();
+    let tally = ctx.hub().tally().clone();
+    let recorded = ctx
+        .state
+        .db()
+        .change(move |c, seq| settle(c, &tally, seq, &outcomes, now))
+        .await;
+    if let Err(e) = recorded {
+        // The journals stay `posting`: the next start-up settles their call.
+        tracing::error!(error = %e, "cannot record outcomes");
+    }
+    ctx.hub().settled(now, settled);
     for export in exports {
-        alert_if_settled(ctx, export);
+        alert_if_settled(ctx, export).await;
     }
 }
 
 /// An export whose last journal just settled with failed or needs-attention journals raises its
 /// alert (once; the alert task delivers it, posting does not wait).
-fn alert_if_settled(ctx: &Ctx, export: u64) {
-    match ctx.hub().tally().standing(ctx.state.db(), export) {
-        Ok(Some(standing)) => crate::alerts::export_settled(
-            &ctx.state,
-            export,
-            &standing.counts,
-            standing.organisation.as_ref().map(|o| o.name.as_str()),
-        ),
+async fn alert_if_settled(ctx: &Ctx, export: u64) {
+    match ctx.hub().tally().standing(ctx.state.db(), export).await {
+        Ok(Some(standing)) => {
+            crate::alerts::export_settled(
+                &ctx.state,
+                export,
+                &standing.counts,
+                standing.organisation.as_ref().map(|o| o.name.as_str()),
+            )
+            .await;
+        }
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, export, "cannot read an export's counts"),
     }
 }
 
 /// Adds `what` to each journal's history.
-pub(crate) fn note(ctx: &Ctx, journals: &[Claimed], what: &str) {
+pub(crate) async fn note(ctx: &Ctx, journals: &[Claimed], what: &str) {
     let now = ctx.state.now();
-    let all: Vec<&Claimed> = journals.iter().collect();
-    if let Err(e) = ctx.state.db().with(|c| note_each(c, &all, now, what)) {
+    let ids: Vec<i64> = journals.iter().map(|j| j.id).collect();
+    let what = what.to_owned();
+    if let Err(e) = ctx
+        .state
+        .db()
+        .write(move |c| note_each(c, &ids, now, &what))
+        .await
+    {
         tracing::error!(error = %e, "cannot record a journal's history");
     }
 }

@@ -199,7 +199,7 @@ impl Pacer {
                 Decision::Go => return,
                 Decision::Wait { until, reason } => {
                     if self.day_spent() {
-                        crate::alerts::day_limit(state, until);
+                        crate::alerts::day_limit(state, until).await;
                     }
                     if let Some(reason) = reason {
                         let secs = (until - now).num_seconds().max(1);

@@ -97,12 +97,16 @@ pub fn next(call: &Call, now: DateTime<Utc>, settings: &WorkerSettings, failures
 /// Calls and journals left unsettled by a proxy that stopped: the calls to send again (the
 /// worker runs them, each in its own organisation), and look-ups started in `tasks` for journals
 /// of a proxy from before calls were stored.
-pub(crate) fn left_over(ctx: &Ctx, tasks: &mut JoinSet<()>) -> Vec<Work> {
-    let open = ctx.state.db().with(|c| {
-        let open = calls::open(c)?;
-        let unbound = posting::unbound_in_flight(c)?;
-        Ok((open, unbound))
-    });
+pub(crate) async fn left_over(ctx: &Ctx, tasks: &mut JoinSet<()>) -> Vec<Work> {
+    let open = ctx
+        .state
+        .db()
+        .read(|c| {
+            let open = calls::open(c)?;
+            let unbound = posting::unbound_in_flight(c)?;
+            Ok((open, unbound))
+        })
+        .await;
     let (open, unbound) = match open {
         Ok(found) => found,
         Err(e) => {
@@ -120,7 +124,8 @@ pub(crate) fn left_over(ctx: &Ctx, tasks: &mut JoinSet<()>) -> Vec<Work> {
                     "the proxy stopped before this journal's call (Idempotency-Key {}) was settled: it is settled now",
                     work.call.key
                 ),
-            );
+            )
+            .await;
         }
     }
     for old in unbound {
@@ -151,16 +156,14 @@ pub(crate) async fn look_up(ctx: &Ctx, tenant: &str, at: DateTime<Utc>, journals
         ctx.hub().set_waiting(None);
     }
     let found = lookup::find(ctx, tenant, &journals).await;
-    let outcomes: Vec<(&Claimed, Outcome)> = journals
-        .iter()
+    let outcomes: Vec<(Claimed, Outcome)> = journals
+        .into_iter()
         .map(|journal| {
-            (
-                journal,
-                judge(ctx, journal, found.get(&journal.planned.key)),
-            )
+            let judged = judge(ctx, &journal, found.get(&journal.planned.key));
+            (journal, judged)
         })
         .collect();
-    outcome::record_each(ctx, &outcomes);
+    outcome::record_each(ctx, outcomes).await;
 }
 
 /// What a look-up says about one journal.

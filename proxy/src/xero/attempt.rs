@@ -65,7 +65,7 @@ fn internal(e: &rusqlite::Error) -> AttemptError {
 }
 
 /// Stores a new attempt by `started_by`; old ones are pruned.
-pub fn store(
+pub async fn store(
     db: &Db,
     sealer: &Sealer,
     authorization: &Authorization,
@@ -76,7 +76,12 @@ pub fn store(
         &verifier_purpose(&authorization.state),
         authorization.verifier.expose_secret().as_bytes(),
     );
-    db.with(|c| {
+    let (state, url, started_by) = (
+        authorization.state.clone(),
+        authorization.url.clone(),
+        started_by.to_owned(),
+    );
+    db.write(move |c| {
         c.execute(
             "DELETE FROM connection_attempt WHERE started_at < ?1",
             params![now - PENDING_LIFETIME],
@@ -84,22 +89,18 @@ pub fn store(
         c.execute(
             "INSERT INTO connection_attempt (state, verifier, started_by, started_at, authorize_url)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                authorization.state,
-                sealed,
-                started_by,
-                now,
-                authorization.url
-            ],
+            params![state, sealed, started_by, now, url],
         )
-    })?;
+    })
+    .await?;
     Ok(())
 }
 
 /// Xero's authorize URL of an attempt that no browser has opened yet.
-pub fn unopened(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, AttemptError> {
+pub async fn unopened(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, AttemptError> {
+    let attempt = attempt.to_owned();
     let url: Option<String> = db
-        .with(|c| {
+        .read(move |c| {
             c.query_row(
                 "SELECT authorize_url FROM connection_attempt
                  WHERE state = ?1 AND browser IS NULL AND started_at > ?2 AND authorize_url <> ''",
@@ -108,21 +109,24 @@ pub fn unopened(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, At
             )
             .optional()
         })
+        .await
         .map_err(|e| internal(&e))?;
     url.ok_or(AttemptError::Unknown)
 }
 
 /// Binds the attempt to the browser opening its link, once: answers the secret for its cookie.
-pub fn bind(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, AttemptError> {
+pub async fn bind(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, AttemptError> {
     let secret = random_text::<32>();
+    let (attempt, hash) = (attempt.to_owned(), browser_hash(&secret));
     let bound = db
-        .with(|c| {
+        .write(move |c| {
             c.execute(
                 "UPDATE connection_attempt SET browser = ?1
                  WHERE state = ?2 AND browser IS NULL AND started_at > ?3",
-                params![browser_hash(&secret), attempt, now - PENDING_LIFETIME],
+                params![hash, attempt, now - PENDING_LIFETIME],
             )
         })
+        .await
         .map_err(|e| internal(&e))?;
     if bound == 1 {
         Ok(secret)
@@ -133,22 +137,24 @@ pub fn bind(db: &Db, attempt: &str, now: DateTime<Utc>) -> Result<String, Attemp
 
 /// Takes the attempt for `state` (each is used once) when `browser` is the secret of the
 /// browser that opened it and it has not expired.
-pub fn take(
+pub async fn take(
     db: &Db,
     sealer: &Sealer,
     state: &str,
     browser: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Pending, AttemptError> {
+    let asked = state.to_owned();
     let bound: Option<Option<Vec<u8>>> = db
-        .with(|c| {
+        .read(move |c| {
             c.query_row(
                 "SELECT browser FROM connection_attempt WHERE state = ?1 AND started_at > ?2",
-                params![state, now - PENDING_LIFETIME],
+                params![asked, now - PENDING_LIFETIME],
                 |r| r.get(0),
             )
             .optional()
         })
+        .await
         .map_err(|e| internal(&e))?;
     let Some(bound) = bound else {
         return Err(AttemptError::Unknown);
@@ -159,16 +165,18 @@ pub fn take(
     if bound.is_none() || bound != hash {
         return Err(AttemptError::OtherBrowser);
     }
+    let asked = state.to_owned();
     let (sealed, started_by): (Vec<u8>, String) = db
-        .with(|c| {
+        .write(move |c| {
             c.query_row(
                 "DELETE FROM connection_attempt WHERE state = ?1 AND browser = ?2
                  RETURNING verifier, started_by",
-                params![state, hash],
+                params![asked, hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
         })
+        .await
         .map_err(|e| internal(&e))?
         .ok_or(AttemptError::Unknown)?;
     let verifier = sealer

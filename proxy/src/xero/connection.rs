@@ -145,10 +145,10 @@ impl Connections {
         self.sealer.seal(TOKENS_PURPOSE, &plain)
     }
 
-    fn load(&self) -> Result<Option<Row>, XeroError> {
+    async fn load(&self) -> Result<Option<Row>, XeroError> {
         let raw = self
             .db
-            .with(|c| {
+            .read(|c| {
                 c.query_row(
                     "SELECT state, tenant_id, tenant_name, choices, scopes, tokens,
                             last_refreshed_at, connected_by, message
@@ -170,6 +170,7 @@ impl Connections {
                 )
                 .optional()
             })
+            .await
             .map_err(|e| XeroError::Other(format!("database: {e}")))?;
         let Some((state, tenant_id, tenant_name, choices, scopes, sealed, refreshed, by, message)) =
             raw
@@ -201,8 +202,8 @@ impl Connections {
     }
 
     /// Where the connection stands, for the component.
-    pub fn status(&self) -> Result<ConnectionStatus, XeroError> {
-        let Some(row) = self.load()? else {
+    pub async fn status(&self) -> Result<ConnectionStatus, XeroError> {
+        let Some(row) = self.load().await? else {
             return Ok(ConnectionStatus {
                 state: ConnectionState::Disconnected,
                 organisation: None,
@@ -237,7 +238,7 @@ impl Connections {
 
     /// Starts a connection for `caller`: stores the attempt and answers its id, which the
     /// admin's browser opens at `/auth/xero/start` ([`Connections::open_attempt`]).
-    pub fn start(&self, caller: &Caller) -> rusqlite::Result<String> {
+    pub async fn start(&self, caller: &Caller) -> rusqlite::Result<String> {
         let authorization = self.oauth.authorize();
         attempt::store(
             &self.db,
@@ -245,7 +246,8 @@ impl Connections {
             &authorization,
             &caller.name,
             self.now(),
-        )?;
+        )
+        .await?;
         Ok(authorization.state)
     }
 
@@ -255,11 +257,15 @@ impl Connections {
     /// every connection of that Xero user to the app, so it must come before the new consent,
     /// not after it. Until the new consent completes, the connection is "reconnect needed".
     pub async fn open_attempt(&self, id: &str) -> Result<(String, String), OpenError> {
-        let url = attempt::unopened(&self.db, id, self.now()).map_err(OpenError::Attempt)?;
+        let url = attempt::unopened(&self.db, id, self.now())
+            .await
+            .map_err(OpenError::Attempt)?;
         self.revoke_previous()
             .await
             .map_err(OpenError::Revocation)?;
-        let secret = attempt::bind(&self.db, id, self.now()).map_err(OpenError::Attempt)?;
+        let secret = attempt::bind(&self.db, id, self.now())
+            .await
+            .map_err(OpenError::Attempt)?;
         Ok((url, secret))
     }
 
@@ -267,7 +273,7 @@ impl Connections {
     /// connection "reconnect needed".
     async fn revoke_previous(&self) -> Result<(), XeroError> {
         let _flight = self.refreshing.lock().await;
-        let Some(row) = self.load()? else {
+        let Some(row) = self.load().await? else {
             return Ok(());
         };
         if row.state == ConnectionState::ReconnectNeeded {
@@ -277,7 +283,7 @@ impl Connections {
             .revoke(self.xero.http(), &row.tokens.refresh_token)
             .await?;
         self.db
-            .with(|c| {
+            .write(|c| {
                 c.execute(
                     "UPDATE xero_connection SET state = 'reconnect_needed', message = ?1 WHERE id = 1",
                     params![
@@ -285,6 +291,7 @@ impl Connections {
                     ],
                 )
             })
+            .await
             .map_err(|e| XeroError::Other(format!("database: {e}")))?;
         tracing::info!("reconnecting: the previous Xero grant was revoked");
         Ok(())
@@ -301,8 +308,9 @@ impl Connections {
         error: Option<String>,
     ) -> Result<Finished, CallbackError> {
         let now = self.now();
-        let pending =
-            attempt::take(&self.db, &self.sealer, state, browser, now).map_err(|e| match e {
+        let pending = attempt::take(&self.db, &self.sealer, state, browser, now)
+            .await
+            .map_err(|e| match e {
                 AttemptError::Unknown => CallbackError::UnknownState,
                 AttemptError::OtherBrowser => CallbackError::OtherBrowser(e),
                 AttemptError::Internal => CallbackError::Internal,
@@ -340,8 +348,15 @@ impl Connections {
         let sealed = self.seal(&tokens);
         let choices_json = serde_json::to_string(&choices).map_err(|_| CallbackError::Internal)?;
         let _flight = self.refreshing.lock().await;
+        let chosen_tenant = chosen.as_ref().map(|o| o.tenant_id.clone());
+        let chosen_name = chosen.as_ref().map(|o| o.name.clone());
+        let (scopes, expires_at, started_by) = (
+            tokens.scopes.join(" "),
+            tokens.expires_at,
+            pending.started_by.clone(),
+        );
         self.db
-            .with(|c| {
+            .write(move |c| {
                 c.execute(
                     "INSERT OR REPLACE INTO xero_connection
                        (id, state, tenant_id, tenant_name, choices, scopes, tokens, access_expires_at,
@@ -349,17 +364,18 @@ impl Connections {
                      VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, NULL)",
                     params![
                         state_text(state),
-                        chosen.as_ref().map(|o| &o.tenant_id),
-                        chosen.as_ref().map(|o| &o.name),
+                        chosen_tenant,
+                        chosen_name,
                         choices_json,
-                        tokens.scopes.join(" "),
+                        scopes,
                         sealed,
-                        tokens.expires_at,
+                        expires_at,
                         now,
-                        pending.started_by,
+                        started_by,
                     ],
                 )
             })
+            .await
             .map_err(|e| {
                 tracing::error!(error = %e, "storing the connection failed");
                 CallbackError::Internal
@@ -370,14 +386,15 @@ impl Connections {
             state = state_text(state),
             "Xero connected"
         );
-        let status = self.status().map_err(|_| CallbackError::Internal)?;
+        let status = self.status().await.map_err(|_| CallbackError::Internal)?;
         Ok(Finished { status })
     }
 
     /// Picks the organisation while choosing (or switches between the consented ones).
-    pub fn choose(&self, tenant_id: &str) -> Result<ConnectionStatus, ChooseError> {
+    pub async fn choose(&self, tenant_id: &str) -> Result<ConnectionStatus, ChooseError> {
         let row = self
             .load()
+            .await
             .map_err(ChooseError::Xero)?
             .ok_or(ChooseError::NotConnected)?;
         if row.state == ConnectionState::ReconnectNeeded {
@@ -385,26 +402,27 @@ impl Connections {
         }
         let choice = row
             .choices
-            .iter()
+            .into_iter()
             .find(|c| c.tenant_id == tenant_id)
             .ok_or_else(|| ChooseError::UnknownTenant(tenant_id.to_owned()))?;
         self.db
-            .with(|c| {
+            .write(move |c| {
                 c.execute(
                     "UPDATE xero_connection SET state = 'connected', tenant_id = ?1, tenant_name = ?2
                      WHERE id = 1",
                     params![choice.tenant_id, choice.name],
                 )
             })
+            .await
             .map_err(|e| ChooseError::Xero(XeroError::Other(format!("database: {e}"))))?;
-        self.status().map_err(ChooseError::Xero)
+        self.status().await.map_err(ChooseError::Xero)
     }
 
     /// The organisation journals go to now: the chosen one, while connected (no token is read).
-    pub fn organisation(&self) -> Result<Option<OrganisationRef>, XeroError> {
+    pub async fn organisation(&self) -> Result<Option<OrganisationRef>, XeroError> {
         let row = self
             .db
-            .with(|c| {
+            .read(|c| {
                 c.query_row(
                     "SELECT tenant_id, tenant_name FROM xero_connection
                      WHERE id = 1 AND state = 'connected'",
@@ -418,6 +436,7 @@ impl Connections {
                 )
                 .optional()
             })
+            .await
             .map_err(|e| XeroError::Other(format!("database: {e}")))?;
         Ok(row.and_then(|(id, name)| {
             id.map(|tenant_id| OrganisationRef {
@@ -429,23 +448,27 @@ impl Connections {
 
     /// A usable access token and the chosen tenant, refreshing first when needed.
     pub async fn access(&self) -> Result<(SecretString, String), XeroError> {
-        if let Some(ready) = self.usable(self.now())? {
+        if let Some(ready) = self.usable(self.now()).await? {
             return Ok(ready);
         }
         // Single flight: whoever gets the lock refreshes; the others wait here, then find the
         // fresh token already stored.
         let _flight = self.refreshing.lock().await;
-        if let Some(ready) = self.usable(self.now())? {
+        if let Some(ready) = self.usable(self.now()).await? {
             return Ok(ready);
         }
         self.refresh_locked().await?;
-        self.usable(self.now())?
+        self.usable(self.now())
+            .await?
             .ok_or_else(|| XeroError::Other("the refreshed token is already expiring".into()))
     }
 
     /// `Some` when connected with an access token good for more than the margin.
-    fn usable(&self, now: DateTime<Utc>) -> Result<Option<(SecretString, String)>, XeroError> {
-        let row = self.load()?.ok_or(XeroError::NotConnected)?;
+    async fn usable(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(SecretString, String)>, XeroError> {
+        let row = self.load().await?.ok_or(XeroError::NotConnected)?;
         match row.state {
             ConnectionState::Connected => {}
             ConnectionState::ReconnectNeeded => return Err(XeroError::ReconnectNeeded),
@@ -458,7 +481,7 @@ impl Connections {
 
     /// Refreshes now; the caller holds the single-flight lock.
     async fn refresh_locked(&self) -> Result<(), XeroError> {
-        let row = self.load()?.ok_or(XeroError::NotConnected)?;
+        let row = self.load().await?.ok_or(XeroError::NotConnected)?;
         if row.state == ConnectionState::ReconnectNeeded {
             return Err(XeroError::ReconnectNeeded);
         }
@@ -477,21 +500,23 @@ impl Connections {
                 let sealed = self.seal(&tokens);
                 // Committed before anyone uses the new access token: the old refresh token dies
                 // 30 minutes after rotation, so losing the new one would lose the connection.
+                let expires_at = tokens.expires_at;
                 self.db
-                    .with(|c| {
+                    .write(move |c| {
                         c.execute(
                             "UPDATE xero_connection SET tokens = ?1, access_expires_at = ?2,
                                last_refreshed_at = ?3, scopes = ?4, message = NULL WHERE id = 1",
-                            params![sealed, tokens.expires_at, now, scopes],
+                            params![sealed, expires_at, now, scopes],
                         )
                     })
+                    .await
                     .map_err(|e| XeroError::Other(format!("database: {e}")))?;
                 tracing::info!(expires_at = %tokens.expires_at, "Xero tokens refreshed");
                 Ok(())
             }
             Err(GrantError::InvalidGrant) => {
                 self.db
-                    .with(|c| {
+                    .write(|c| {
                         c.execute(
                             "UPDATE xero_connection SET state = 'reconnect_needed', message = ?1
                              WHERE id = 1",
@@ -501,6 +526,7 @@ impl Connections {
                             ],
                         )
                     })
+                    .await
                     .map_err(|e| XeroError::Other(format!("database: {e}")))?;
                 tracing::warn!("Xero refused the refresh token: reconnect needed");
                 Err(XeroError::ReconnectNeeded)
@@ -516,7 +542,7 @@ impl Connections {
     /// flight). Errors are logged; the next [`Connections::access`] reports them.
     pub async fn refresh_after_refusal(&self, refused: &SecretString) {
         let _flight = self.refreshing.lock().await;
-        let current = match self.load() {
+        let current = match self.load().await {
             Ok(Some(row)) => row.tokens.access_token,
             Ok(None) => return,
             Err(e) => {
@@ -538,14 +564,14 @@ impl Connections {
         let due = |row: &Row, now: DateTime<Utc>| {
             row.state == ConnectionState::Connected && now - row.last_refreshed_at >= IDLE_REFRESH
         };
-        let Some(row) = self.load()? else {
+        let Some(row) = self.load().await? else {
             return Ok(false);
         };
         if !due(&row, self.now()) {
             return Ok(false);
         }
         let _flight = self.refreshing.lock().await;
-        match self.load()? {
+        match self.load().await? {
             Some(row) if due(&row, self.now()) => self.refresh_locked().await.map(|()| true),
             _ => Ok(false),
         }
@@ -554,19 +580,20 @@ impl Connections {
     /// Revokes the token set at Xero and deletes the connection.
     pub async fn disconnect(&self) -> Result<(), XeroError> {
         let _flight = self.refreshing.lock().await;
-        let Some(row) = self.load()? else {
+        let Some(row) = self.load().await? else {
             return Err(XeroError::NotConnected);
         };
         self.oauth
             .revoke(self.xero.http(), &row.tokens.refresh_token)
             .await?;
         self.db
-            .with(|c| {
+            .write(|c| {
                 let tx = c.transaction()?;
                 tx.execute("DELETE FROM xero_connection", [])?;
                 tx.execute("DELETE FROM reference_cache", [])?;
                 tx.commit()
             })
+            .await
             .map_err(|e| XeroError::Other(format!("database: {e}")))?;
         tracing::info!("Xero disconnected and the tokens revoked");
         Ok(())

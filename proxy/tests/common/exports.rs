@@ -8,8 +8,11 @@ use chrono::NaiveDate;
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use srm_xero_shared::api::{ExportedPostings, Progress, ReferenceSnapshot};
+use srm_xero_shared::api::{
+    EXPORTED_LOOKUP_IDS, ExportedPostings, PIECE_POSTINGS, Progress, ReferenceSnapshot,
+};
 use srm_xero_shared::{JournalKey, MappingSettings, PlanRequest, PlannedJournal, Posting, plan};
+use srm_xero_tests::demo::gl::GlConfig;
 use srm_xero_tests::demo::org::{ACME_TENANT_ID, codes};
 use srm_xero_tests::sim::{Fault, FaultKind, StoredJournal};
 
@@ -101,19 +104,49 @@ pub fn add_divisions(app: &TestApp, tenant: &str, names: &[&str]) {
     });
 }
 
-/// `POST /api/exported` for these postings: which are already in an export.
+/// `POST /api/exported` for these postings, in pieces of [`EXPORTED_LOOKUP_IDS`] as the
+/// component asks: which are already in an export.
 pub async fn exported(app: &TestApp, postings: &[Posting]) -> ExportedPostings {
-    let ids: Vec<&str> = postings.iter().map(|p| p.id.as_str()).collect();
-    let (status, exported) = app
-        .call(
-            Method::POST,
-            "/api/exported",
-            &app.clerk(),
-            Some(json!({"posting_ids": ids})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{exported}");
-    serde_json::from_value(exported).unwrap()
+    let mut all = ExportedPostings::default();
+    for piece in postings.chunks(EXPORTED_LOOKUP_IDS) {
+        let ids: Vec<&str> = piece.iter().map(|p| p.id.as_str()).collect();
+        let (status, exported) = app
+            .call(
+                Method::POST,
+                "/api/exported",
+                &app.clerk(),
+                Some(json!({"posting_ids": ids})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{exported}");
+        let answer: ExportedPostings = serde_json::from_value(exported).unwrap();
+        all.exported.extend(answer.exported);
+        all.last_exported_date = answer.last_exported_date;
+    }
+    all
+}
+
+/// A close of `count` postings from the demo's G/L generator (`tests/src/demo/gl.rs`): the 30
+/// days before the tests' start, after the demo organisation's lock date, three divisions, as
+/// many rounds of documents as it takes (its deliberate problems make a few journals
+/// unpostable, as in a real close). Divisions "1" and "2" must be tracking options in Xero
+/// ([`add_divisions`]).
+pub fn close_of(count: usize) -> Vec<Posting> {
+    let today = super::start_time().date_naive();
+    let days = 30;
+    let per_round = 24 * 3 * days;
+    let config = GlConfig {
+        days: i64::try_from(days).unwrap(),
+        volume: u32::try_from(count.div_ceil(per_round) + 1).unwrap(),
+        ..GlConfig::demo(20_190_819, today)
+    };
+    let generated = srm_xero_tests::demo::gl::generate(&config);
+    assert!(generated.len() >= count, "{} postings", generated.len());
+    generated
+        .iter()
+        .take(count)
+        .map(|p| serde_json::from_value(serde_json::to_value(p).unwrap()).unwrap())
+        .collect()
 }
 
 /// Plans `postings` as the component does: the proxy's reference data, the default mapping and
@@ -134,17 +167,50 @@ pub async fn plan_like_the_component(app: &TestApp, postings: &[Posting]) -> Vec
     .journals
 }
 
-/// Accept with these keys; answers the status and body.
+/// `POST /api/drafts` from [`first_day`] as the clerk: the new draft's id.
+pub async fn new_draft(app: &TestApp) -> String {
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/drafts",
+            &app.clerk(),
+            Some(json!({"from": first_day()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["draft"].as_str().unwrap().to_owned()
+}
+
+/// `POST /api/drafts/{draft}/postings` with one piece.
+pub async fn send_piece(app: &TestApp, draft: &str, piece: &[Posting]) -> (StatusCode, Value) {
+    app.call(
+        Method::POST,
+        &format!("/api/drafts/{draft}/postings"),
+        &app.clerk(),
+        Some(json!({ "postings": piece })),
+    )
+    .await
+}
+
+/// Accept as the component does it: a draft, the postings in pieces of
+/// [`PIECE_POSTINGS`], then the keys; answers the first refusal, or Accept's status and body.
 pub async fn accept(
     app: &TestApp,
     postings: &[Posting],
     keys: &[JournalKey],
 ) -> (StatusCode, Value) {
+    let draft = new_draft(app).await;
+    for piece in postings.chunks(PIECE_POSTINGS) {
+        let (status, body) = send_piece(app, &draft, piece).await;
+        if status != StatusCode::OK {
+            return (status, body);
+        }
+    }
     app.call(
         Method::POST,
-        "/api/exports",
+        &format!("/api/drafts/{draft}/accept"),
         &app.clerk(),
-        Some(json!({"from": first_day(), "postings": postings, "journals": keys})),
+        Some(json!({ "journals": keys })),
     )
     .await
 }

@@ -36,6 +36,10 @@ pub struct GlConfig {
     pub currency: String,
     /// The organisation's period lock date (a deliberate problem posts on it).
     pub lock_date: NaiveDate,
+    /// How many rounds of ordinary documents each division writes a day: 1 for the demo (about
+    /// 24 postings a division and day); more for a close of any size (the deliberate problems
+    /// are planted once).
+    pub volume: u32,
 }
 
 impl GlConfig {
@@ -48,6 +52,7 @@ impl GlConfig {
             company: super::org::ACME_NAME.into(),
             currency: "CAD".into(),
             lock_date: demo_lock_date(today),
+            volume: 1,
         }
     }
 
@@ -190,100 +195,102 @@ pub fn generate_with_problems(config: &GlConfig) -> (Vec<Posting>, Vec<Problem>)
                         memo,
                     }
                 };
-            for _ in 0..rng.range(2, 5) {
-                contract += 1;
-                let machine = *rng.pick(&MACHINES);
-                let rental = rng.range(15_000, 250_000);
-                let waiver = if rng.chance(60) { rental * 12 / 100 } else { 0 };
-                let delivery = if rng.chance(50) {
-                    rng.range(7_500, 25_000)
-                } else {
-                    0
-                };
-                let fuel = if rng.chance(40) {
-                    rng.range(2_000, 15_000)
-                } else {
-                    0
-                };
-                let env = rental * 2 / 100;
-                let tax = (rental + waiver + delivery + fuel + env) * 5 / 100;
-                let total = rental + waiver + delivery + fuel + env + tax;
-                let header = doc(
-                    &mut rng,
-                    "AR",
-                    "INV",
-                    format!("Contract {contract} {machine} rental"),
-                );
-                w.write(
-                    &header,
-                    &[
-                        (codes::AR_CLEARING, total),
-                        (codes::RENTAL, -rental),
-                        (codes::DAMAGE_WAIVER, -waiver),
-                        (codes::DELIVERY, -delivery),
-                        (codes::FUEL, -fuel),
-                        (codes::ENVIRONMENTAL, -env),
-                        (codes::SALES_TAX, -tax),
-                    ],
-                );
-            }
-            if rng.chance(30) {
-                let price = rng.range(1_500, 40_000);
-                let cost = price * 6 / 10;
-                let tax = price * 5 / 100;
-                let header = doc(
-                    &mut rng,
-                    "AR",
-                    "INV",
-                    "Counter sale of parts and supplies".into(),
-                );
-                w.write(
-                    &header,
-                    &[
-                        (codes::AR_CLEARING, price + tax),
-                        (codes::SALES, -price),
-                        (codes::SALES_TAX, -tax),
-                        (codes::COST_OF_SALES, cost),
-                        (codes::INVENTORY, -cost),
-                    ],
-                );
-            }
-            for _ in 0..rng.range(1, 3) {
-                let amount = rng.range(10_000, 300_000);
-                let header = doc(&mut rng, "CR", "RCT", "Customer payment".into());
-                w.write(
-                    &header,
-                    &[
-                        (codes::CASH_CLEARING, amount),
-                        (codes::AR_CLEARING, -amount),
-                    ],
-                );
-            }
-            for _ in 0..rng.range(0, 2) {
-                let amount = rng.range(5_000, 120_000);
-                let (account, memo) = *rng.pick(&[
-                    (codes::REPAIRS, "Hydraulic repair parts"),
-                    (codes::FUEL_EXPENSE, "Fleet fuel delivery"),
-                    (codes::INVENTORY, "Parts for resale"),
-                ]);
-                let header = doc(&mut rng, "AP", "AP", memo.into());
-                w.write(&header, &[(account, amount), (codes::AP_CLEARING, -amount)]);
-            }
-            if rng.chance(15) {
-                let amount = rng.range(500, 20_000);
-                let header = doc(&mut rng, "IA", "IA", "Cycle count adjustment".into());
-                w.write(
-                    &header,
-                    &[(codes::SHRINKAGE, amount), (codes::INVENTORY, -amount)],
-                );
-            }
-            if offset % 7 == 6 && d == 0 {
-                let amount = rng.range(20_000, 90_000);
-                let header = doc(&mut rng, "GJ", "GJ", "Accrued equipment repairs".into());
-                w.write(
-                    &header,
-                    &[(codes::REPAIRS, amount), (codes::AP_CLEARING, -amount)],
-                );
+            for _ in 0..config.volume.max(1) {
+                for _ in 0..rng.range(2, 5) {
+                    contract += 1;
+                    let machine = *rng.pick(&MACHINES);
+                    let rental = rng.range(15_000, 250_000);
+                    let waiver = if rng.chance(60) { rental * 12 / 100 } else { 0 };
+                    let delivery = if rng.chance(50) {
+                        rng.range(7_500, 25_000)
+                    } else {
+                        0
+                    };
+                    let fuel = if rng.chance(40) {
+                        rng.range(2_000, 15_000)
+                    } else {
+                        0
+                    };
+                    let env = rental * 2 / 100;
+                    let tax = (rental + waiver + delivery + fuel + env) * 5 / 100;
+                    let total = rental + waiver + delivery + fuel + env + tax;
+                    let header = doc(
+                        &mut rng,
+                        "AR",
+                        "INV",
+                        format!("Contract {contract} {machine} rental"),
+                    );
+                    w.write(
+                        &header,
+                        &[
+                            (codes::AR_CLEARING, total),
+                            (codes::RENTAL, -rental),
+                            (codes::DAMAGE_WAIVER, -waiver),
+                            (codes::DELIVERY, -delivery),
+                            (codes::FUEL, -fuel),
+                            (codes::ENVIRONMENTAL, -env),
+                            (codes::SALES_TAX, -tax),
+                        ],
+                    );
+                }
+                if rng.chance(30) {
+                    let price = rng.range(1_500, 40_000);
+                    let cost = price * 6 / 10;
+                    let tax = price * 5 / 100;
+                    let header = doc(
+                        &mut rng,
+                        "AR",
+                        "INV",
+                        "Counter sale of parts and supplies".into(),
+                    );
+                    w.write(
+                        &header,
+                        &[
+                            (codes::AR_CLEARING, price + tax),
+                            (codes::SALES, -price),
+                            (codes::SALES_TAX, -tax),
+                            (codes::COST_OF_SALES, cost),
+                            (codes::INVENTORY, -cost),
+                        ],
+                    );
+                }
+                for _ in 0..rng.range(1, 3) {
+                    let amount = rng.range(10_000, 300_000);
+                    let header = doc(&mut rng, "CR", "RCT", "Customer payment".into());
+                    w.write(
+                        &header,
+                        &[
+                            (codes::CASH_CLEARING, amount),
+                            (codes::AR_CLEARING, -amount),
+                        ],
+                    );
+                }
+                for _ in 0..rng.range(0, 2) {
+                    let amount = rng.range(5_000, 120_000);
+                    let (account, memo) = *rng.pick(&[
+                        (codes::REPAIRS, "Hydraulic repair parts"),
+                        (codes::FUEL_EXPENSE, "Fleet fuel delivery"),
+                        (codes::INVENTORY, "Parts for resale"),
+                    ]);
+                    let header = doc(&mut rng, "AP", "AP", memo.into());
+                    w.write(&header, &[(account, amount), (codes::AP_CLEARING, -amount)]);
+                }
+                if rng.chance(15) {
+                    let amount = rng.range(500, 20_000);
+                    let header = doc(&mut rng, "IA", "IA", "Cycle count adjustment".into());
+                    w.write(
+                        &header,
+                        &[(codes::SHRINKAGE, amount), (codes::INVENTORY, -amount)],
+                    );
+                }
+                if offset % 7 == 6 && d == 0 {
+                    let amount = rng.range(20_000, 90_000);
+                    let header = doc(&mut rng, "GJ", "GJ", "Accrued equipment repairs".into());
+                    w.write(
+                        &header,
+                        &[(codes::REPAIRS, amount), (codes::AP_CLEARING, -amount)],
+                    );
+                }
             }
             let days_back = (config.end - date).num_days();
             let mut problem = |kind, header: &Doc<'_>, ids: Vec<String>, explanation: &str| {
