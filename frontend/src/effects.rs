@@ -27,6 +27,9 @@ use crate::state::{
     Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, ReconcileAction, State,
 };
 
+/// How far back the unsynced-days banner looks.
+const UNSYNCED_DAYS: u64 = 31;
+
 /// Which of `posting_ids` are exported, asked in pieces of [`EXPORTED_LOOKUP_IDS`] ids (none:
 /// just the last exported date).
 fn exported_in_pieces(backend: Rc<dyn Backend>, posting_ids: Vec<String>) -> Fut<ExportedPostings> {
@@ -154,20 +157,21 @@ impl Effects {
         });
     }
 
-    /// Finds the days before today with postings that no export holds: the feed from a month
-    /// back (or from the day after the last exported date, when that is earlier), and the
-    /// already-exported lookup of its postings. Quiet when it fails: the banner is a hint.
+    /// Finds the days before today with postings that no export holds: the feed of the last
+    /// month after the last exported date, and the already-exported lookup of its postings.
+    /// Quiet when it fails: the banner is a hint.
     pub fn scan_unsynced(&self, last_exported: Option<NaiveDate>) {
         let Some(today) = format::today() else {
             return;
         };
-        let month_back = today - chrono::Days::new(31);
+        let month_back = today - chrono::Days::new(UNSYNCED_DAYS);
         let from = last_exported
             .and_then(|d| d.succ_opt())
-            .map_or(month_back, |d| d.min(month_back));
+            .map_or(month_back, |d| d.max(month_back));
         let (backend, dispatch) = (Rc::clone(&self.backend), self.dispatch.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(read) = backend.feed(from, Box::new(|_, _| Ok(()))).await else {
+            let limit = Box::new(|_, read| within_limit(read, "SRM's G/L feed", ""));
+            let Ok(read) = backend.feed(from, limit).await else {
                 return;
             };
             let recent: Vec<&srm_xero_shared::Posting> = read
@@ -175,17 +179,20 @@ impl Effects {
                 .iter()
                 .filter(|p| p.date >= from && p.date < today)
                 .collect();
-            let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
-            let Ok(answer) = exported_in_pieces(backend, posting_ids).await else {
-                return;
-            };
-            let mut days: Vec<NaiveDate> = recent
-                .iter()
-                .filter(|p| !answer.exported.contains_key(&p.id))
-                .map(|p| p.date)
-                .collect();
-            days.sort_unstable();
-            days.dedup();
+            let mut days: Vec<NaiveDate> = Vec::new();
+            if !recent.is_empty() {
+                let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
+                let Ok(answer) = exported_in_pieces(backend, posting_ids).await else {
+                    return;
+                };
+                days = recent
+                    .iter()
+                    .filter(|p| !answer.exported.contains_key(&p.id))
+                    .map(|p| p.date)
+                    .collect();
+                days.sort_unstable();
+                days.dedup();
+            }
             dispatch.dispatch(Action::UnsyncedFound(days));
         });
     }

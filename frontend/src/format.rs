@@ -327,6 +327,30 @@ mod tests {
     use crate::fixtures;
 
     #[test]
+    fn the_reconciliation_csv_names_the_journals_behind_a_difference_and_starts_no_formula() {
+        let mut report = fixtures::reconciliation();
+        report.rows[1].account_code = "=1+2".into();
+        report.differences[0].rows[0].account_code = "=1+2".into();
+        let csv = reconciliation_csv(&report);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "date,account,tracking,srm,xero,difference,journals"
+        );
+        assert_eq!(
+            lines[1],
+            "2019-08-19,1200,Division: 1,1250.00,1250.00,0.00,"
+        );
+        let key = srm_xero_shared::JournalKey::from_posting_ids(["GL-5", "GL-7"]);
+        assert_eq!(
+            lines[2],
+            format!(
+                "2019-08-20,'=1+2,Division: =1+2,-1000.50,0.00,1000.50,\"{key} (voided, export #12, 9b0e1c2d-0000-4000-8000-000000000005)\""
+            )
+        );
+    }
+
+    #[test]
     fn amounts_have_thousands_separators_and_two_decimals() {
         assert_eq!(amount(Money::from_cents(123_456_750)), "1,234,567.50");
         assert_eq!(amount(Money::from_cents(-100_000)), "-1,000.00");

@@ -67,7 +67,14 @@ pub async fn repost(
     let (token, _) = accept::open(state, &by, journal.journal.date).await?;
     let stored = async {
         accept::add_postings(state, &by.sub, &token, journal.postings.clone()).await?;
-        accept::accept_as(state, by.clone(), &token, Wanted::new(keys)?, Some(replacing)).await
+        accept::accept_as(
+            state,
+            by.clone(),
+            &token,
+            Wanted::new(keys)?,
+            Some(replacing),
+        )
+        .await
     }
     .await;
     let new = match stored {
@@ -78,9 +85,9 @@ pub async fn repost(
             if let Err(e) = accept::discard_of(state, &by.sub, &token).await {
                 tracing::error!(error = %e, "cannot drop a re-post's draft");
             }
-            return Err(outcome.err().unwrap_or_else(|| {
-                AppError::internal("a re-post stored no export")
-            }));
+            return Err(outcome
+                .err()
+                .unwrap_or_else(|| AppError::internal("a re-post stored no export")));
         }
     };
     tracing::info!(number, %key, new, by = %caller.name, %change, "journal re-posted");

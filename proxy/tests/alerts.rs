@@ -53,7 +53,11 @@ async fn export_with_failures(app: &TestApp, prefix: &str, journals: usize) -> u
 /// Waits until every alert raised so far is delivered (or given up).
 async fn all_delivered(app: &TestApp) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while srm_xero_proxy::alerts::undelivered(app.app().state()).await.unwrap() > 0 {
+    while srm_xero_proxy::alerts::undelivered(app.app().state())
+        .await
+        .unwrap()
+        > 0
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "alerts never delivered"

@@ -47,7 +47,7 @@ use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
 
 pub use crate::reconcile::{
-    Change, Difference, XeroJournalChange, LineTracking, Reconciliation, ReconciliationRow,
+    Change, Difference, LineTracking, Reconciliation, ReconciliationRow, XeroJournalChange,
 };
 
 objects_only!(serialize and deserialize:

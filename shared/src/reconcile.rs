@@ -266,7 +266,11 @@ pub fn compare<S: std::hash::BuildHasher>(
     ours: &[Posted<'_>],
     theirs: &HashMap<String, ManualJournal, S>,
     xero_url: impl Fn(&str) -> String,
-) -> (Vec<ReconciliationRow>, Vec<XeroJournalChange>, Vec<Difference>) {
+) -> (
+    Vec<ReconciliationRow>,
+    Vec<XeroJournalChange>,
+    Vec<Difference>,
+) {
     let in_range = |cell: &Cell| cell.0 >= from && cell.0 <= to;
     let mut table: BTreeMap<Cell, (Money, Money)> = BTreeMap::new();
     let mut changes = Vec::new();

@@ -21,8 +21,8 @@ use srm_xero_shared::api::{
     ChooseOrganisation, ConnectStart, ConnectionStatus, DraftAccept, DraftCreated, DraftPiece,
     DraftReceived, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
     ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry, NewDraft,
-    Progress, Reconciliation, ReconciliationQuery, ReferenceSnapshot, ResolveRequest,
-    RetryRequest, StreamTicket, VoidRequest,
+    Progress, Reconciliation, ReconciliationQuery, ReferenceSnapshot, ResolveRequest, RetryRequest,
+    StreamTicket, VoidRequest,
 };
 
 pub use failure::{

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use srm_xero_shared::JournalKey;
-use srm_xero_shared::api::{Difference, XeroJournalChange, Reconciliation, ReconciliationRow};
+use srm_xero_shared::api::{Difference, Reconciliation, ReconciliationRow, XeroJournalChange};
 use yew::prelude::*;
 
 use super::{Notice, value_of};

@@ -260,15 +260,62 @@ async fn accept_in_turn(
         ));
     }
     let stored = plan_and_store(state, by, &draft, wanted, replacing).await;
-    if !matches!(stored, Ok(Stored { number: Some(_), .. }))
-        && let Err(e) = state
-            .db()
-            .write(move |c| drafts::end_accepting(c, id))
-            .await
+    if !matches!(
+        stored,
+        Ok(Stored {
+            number: Some(_),
+            ..
+        })
+    ) && let Err(e) = state
+        .db()
+        .write(move |c| drafts::end_accepting(c, id))
+        .await
     {
         tracing::error!(error = %e, "cannot reopen a draft after a refused Accept");
     }
     stored
+}
+
+/// Plans draft `draft` a run of dates at a time, staging its postable wanted journals.
+async fn plan_steps(
+    state: &AppState,
+    draft: &Draft,
+    planning: Arc<Planning>,
+    wanted: &Arc<Wanted>,
+) -> Result<Verdict, AppError> {
+    let (id, from) = (draft.id, draft.from);
+    let steps = state
+        .db()
+        .read(move |c| drafts::steps(c, id, from, STEP_POSTINGS))
+        .await?;
+    let mut verdict = Verdict::default();
+    let mut staged = Vec::new();
+    for (first, last) in steps {
+        let (planning, wanted) = (Arc::clone(&planning), Arc::clone(wanted));
+        let before = verdict.postable();
+        let picked = state
+            .db()
+            .read(move |c| {
+                let postings = drafts::postings_between(c, id, first, last)?;
+                replan::pick(c, &planning, &postings, &wanted, before)
+            })
+            .await?;
+        staged.extend(verdict.add(picked));
+        if staged.len() >= STAGE_JOURNALS {
+            let batch = std::mem::take(&mut staged);
+            state
+                .db()
+                .write(move |c| drafts::stage(c, id, &batch))
+                .await?;
+        }
+    }
+    if !staged.is_empty() {
+        state
+            .db()
+            .write(move |c| drafts::stage(c, id, &staged))
+            .await?;
+    }
+    Ok(verdict)
 }
 
 async fn plan_and_store(
@@ -300,37 +347,7 @@ async fn plan_and_store(
             .unwrap_or_default(),
     });
     let (id, from) = (draft.id, draft.from);
-    let steps = state
-        .db()
-        .read(move |c| drafts::steps(c, id, from, STEP_POSTINGS))
-        .await?;
-    let mut verdict = Verdict::default();
-    let mut staged = Vec::new();
-    for (first, last) in steps {
-        let (planning, wanted) = (Arc::clone(&planning), Arc::clone(&wanted));
-        let before = verdict.postable();
-        let picked = state
-            .db()
-            .read(move |c| {
-                let postings = drafts::postings_between(c, id, first, last)?;
-                replan::pick(c, &planning, &postings, &wanted, before)
-            })
-            .await?;
-        staged.extend(verdict.add(picked));
-        if staged.len() >= STAGE_JOURNALS {
-            let batch = std::mem::take(&mut staged);
-            state
-                .db()
-                .write(move |c| drafts::stage(c, id, &batch))
-                .await?;
-        }
-    }
-    if !staged.is_empty() {
-        state
-            .db()
-            .write(move |c| drafts::stage(c, id, &staged))
-            .await?;
-    }
+    let verdict = plan_steps(state, draft, planning, &wanted).await?;
     let held_back = verdict.held_back();
     let journals = verdict.judge(&wanted)?;
     if journals == 0 {

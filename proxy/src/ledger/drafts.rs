@@ -327,7 +327,6 @@ pub fn stage(
     Ok(())
 }
 
-/// The export Accept makes of a draft.
 /// A re-post's journal, voided here as the export that takes over its postings is stored.
 #[derive(Debug, Clone)]
 pub struct Replaces<'a> {
@@ -341,6 +340,40 @@ pub struct Replaces<'a> {
     pub note: String,
 }
 
+/// Holds the postings of export `number`'s journals for `tenant`; refused, naming the export
+/// that holds one, when another live journal of the organisation took it first.
+fn hold_postings(tx: &Connection, number: i64, tenant: &str, draft: i64) -> Result<(), Refused> {
+    // Planning groups postings by date: each is dated as its journal.
+    let held = tx.execute(
+        "INSERT INTO journal_postings (journal, posting_id, posting_date, live, tenant_id)
+         SELECT j.id, p.value, j.date, 1, ?2
+         FROM journals j, json_each(j.planned, '$.postings') p WHERE j.export = ?1",
+        params![number, tenant],
+    );
+    match held {
+        Ok(_) => {}
+        // The partial unique index: another live journal of the organisation took one first.
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let (posting, export) = tx.query_row(
+                "SELECT p.value, j.export
+                 FROM temp.staged_journals s, json_each(s.planned, '$.postings') p
+                 JOIN journal_postings jp ON jp.posting_id = p.value AND jp.live = 1
+                   AND (jp.tenant_id IS NULL OR jp.tenant_id = ?2)
+                 JOIN journals j ON j.id = jp.journal
+                 WHERE s.draft = ?1 LIMIT 1",
+                params![draft, tenant],
+                |r| Ok((r.get::<_, String>(0)?, u64_of(r.get(1)?))),
+            )?;
+            return Err(Refused::AlreadyLive { posting, export });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// The export Accept makes of a draft.
 #[derive(Debug, Clone)]
 pub struct Accepted<'a> {
     /// The draft.
@@ -373,7 +406,15 @@ pub fn commit(conn: &mut Connection, accepted: &Accepted<'_>, seq: u64) -> Resul
     }
     if let Some(old) = &accepted.replaces {
         // Its postings are freed before the new journals hold them.
-        replaced(&tx, seq, old.export, old.key, accepted.by, &old.why, accepted.at)?;
+        replaced(
+            &tx,
+            seq,
+            old.export,
+            old.key,
+            accepted.by,
+            &old.why,
+            accepted.at,
+        )?;
     }
     let tenant = accepted.organisation.tenant_id.as_str();
     let number = i64_of(accepted.number);
@@ -415,33 +456,7 @@ pub fn commit(conn: &mut Connection, accepted: &Accepted<'_>, seq: u64) -> Resul
             accepted.draft
         ],
     )?;
-    // Planning groups postings by date: each is dated as its journal.
-    let held = tx.execute(
-        "INSERT INTO journal_postings (journal, posting_id, posting_date, live, tenant_id)
-         SELECT j.id, p.value, j.date, 1, ?2
-         FROM journals j, json_each(j.planned, '$.postings') p WHERE j.export = ?1",
-        params![number, tenant],
-    );
-    match held {
-        Ok(_) => {}
-        // The partial unique index: another live journal of the organisation took one first.
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            let (posting, export) = tx.query_row(
-                "SELECT p.value, j.export
-                 FROM temp.staged_journals s, json_each(s.planned, '$.postings') p
-                 JOIN journal_postings jp ON jp.posting_id = p.value AND jp.live = 1
-                   AND (jp.tenant_id IS NULL OR jp.tenant_id = ?2)
-                 JOIN journals j ON j.id = jp.journal
-                 WHERE s.draft = ?1 LIMIT 1",
-                params![accepted.draft, tenant],
-                |r| Ok((r.get::<_, String>(0)?, u64_of(r.get(1)?))),
-            )?;
-            return Err(Refused::AlreadyLive { posting, export });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    hold_postings(&tx, number, tenant, accepted.draft)?;
     tx.execute(
         "INSERT INTO history (journal, at, who, what)
          SELECT id, ?2, ?3, ?4 FROM journals WHERE export = ?1 ORDER BY id",

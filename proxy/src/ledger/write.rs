@@ -301,7 +301,14 @@ pub fn replaced(
     tx.execute(
         "UPDATE journals SET state = ?2, voided_by = ?3, voided_at = ?4, void_reason = ?5,
            updated_at = ?4, seq = ?6 WHERE id = ?1",
-        params![id, Named(JournalState::Voided), by.name, at, why, i64_of(seq)],
+        params![
+            id,
+            Named(JournalState::Voided),
+            by.name,
+            at,
+            why,
+            i64_of(seq)
+        ],
     )?;
     set_live(tx, id, false)?;
     note(tx, id, at, by.name, &format!("voided: {why}"))?;

@@ -7,15 +7,15 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ApiError, EXPORTED_LOOKUP_IDS, ExportCreated, ExportDetail, ExportSearch, ExportSummary,
-    ExportedLookup,
-    ExportedPostings, JournalDetail, Progress, ResolveRequest, RetryRequest, VoidRequest,
+    ExportedLookup, ExportedPostings, JournalDetail, Progress, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 
 use crate::AppState;
