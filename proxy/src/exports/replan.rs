@@ -2,7 +2,9 @@
 //! current mapping, the reference data and the ledger's exported set, and the journals a person
 //! accepted (or retries) are picked out of that plan. Accept plans a draft one run of posting
 //! dates at a time ([`pick`] per run, [`Verdict`] over them all); Retry plans the failed
-//! journals' postings in one run.
+//! journals' postings in one run. The schedule takes every postable journal instead of named
+//! ones ([`Wanted::Postable`]); a re-post plans the postings of the journal it replaces as free
+//! ([`Planning::freed`]).
 
 use std::collections::{HashMap, HashSet};
 
