@@ -78,7 +78,8 @@ impl Typed {
             Typed::Blank
         } else if let Ok(number) = text.parse::<u64>() {
             Typed::Number(number)
-        } else if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        } else if let Some(date) = srm_xero_shared::day::parse_date(text, srm_xero_shared::day::ISO)
+        {
             Typed::Date(date)
         } else {
             Typed::Other(text.to_owned())

@@ -26,6 +26,11 @@ use web_sys::Element;
 use yew::{AppHandle, AttrValue, Renderer};
 
 pub use app::{App, AppProps};
+
+// Smaller in the bundle than the standard library's allocator (see Cargo.toml).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 pub use style::STYLE;
 
 /// The page title, as SRM's Daily Close menu names it.

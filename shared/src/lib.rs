@@ -9,6 +9,7 @@
 
 pub mod amount;
 pub mod api;
+pub mod day;
 pub mod feed;
 pub mod mapping;
 pub mod money;

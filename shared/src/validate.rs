@@ -30,7 +30,7 @@ impl<'a> ReferenceIndex<'a> {
             accounts: reference
                 .accounts
                 .iter()
-                .filter_map(|a| Some((a.code.as_deref()?.to_uppercase(), a)))
+                .filter_map(|a| Some((a.code.as_deref()?.to_lowercase(), a)))
                 .collect(),
             tax_rates: reference
                 .tax_rates
@@ -48,7 +48,7 @@ impl<'a> ReferenceIndex<'a> {
 
     /// The account with this code.
     pub fn account(&self, code: &str) -> Option<&'a Account> {
-        self.accounts.get(&code.to_uppercase()).copied()
+        self.accounts.get(&code.to_lowercase()).copied()
     }
 }
 

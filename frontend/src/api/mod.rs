@@ -208,30 +208,15 @@ impl HttpBackend {
             .header("Authorization", &format!("Bearer {}", self.inner.token))
     }
 
-    /// Sends `request` and reads the answer as `T` (one copy of this code for every endpoint).
+    /// Sends `request` and reads the answer as `T`. Only the reading is generic: the sending is
+    /// one function for every endpoint, not a copy per answer type.
     fn call<T: DeserializeOwned + 'static>(
         &self,
         request: Result<Request, gloo_net::Error>,
     ) -> Fut<T> {
-        let proxy = self.inner.proxy.clone();
+        let text = answer_text(request, self.inner.proxy.clone());
         Box::pin(async move {
-            let request = request.map_err(|e| {
-                Failure::new(
-                    FailureKind::Other,
-                    format!("Could not build the request: {e}"),
-                )
-            })?;
-            let answer = request
-                .send()
-                .await
-                .map_err(|_| Failure::proxy_down(&proxy))?;
-            let text = answer
-                .text()
-                .await
-                .map_err(|_| Failure::proxy_down(&proxy))?;
-            if !answer.ok() {
-                return Err(Failure::from_answer(answer.status(), &text));
-            }
+            let text = text.await?;
             // A success without a body (a 204) reads as `null`, which is what `()` expects.
             let text = if text.trim().is_empty() {
                 "null"
@@ -267,6 +252,30 @@ fn draft_path(draft: &str) -> String {
 /// `?since=S`, or nothing.
 fn since_query(since: Option<u64>) -> String {
     since.map_or_else(String::new, |s| format!("?since={s}"))
+}
+
+/// Sends `request` to the proxy: the answer's text when it succeeded, else what went wrong.
+fn answer_text(request: Result<Request, gloo_net::Error>, proxy: String) -> Fut<String> {
+    Box::pin(async move {
+        let request = request.map_err(|e| {
+            Failure::new(
+                FailureKind::Other,
+                format!("Could not build the request: {e}"),
+            )
+        })?;
+        let answer = request
+            .send()
+            .await
+            .map_err(|_| Failure::proxy_down(&proxy))?;
+        let text = answer
+            .text()
+            .await
+            .map_err(|_| Failure::proxy_down(&proxy))?;
+        if !answer.ok() {
+            return Err(Failure::from_answer(answer.status(), &text));
+        }
+        Ok(text)
+    })
 }
 
 fn key_path(number: u64, key: &JournalKey) -> String {

@@ -27,15 +27,15 @@ async fn unsynced_days_are_posted_from_the_banner_and_a_void_in_xero_is_the_one_
             // Nothing is exported yet: the feed's recent days are unsynced.
             let banner = browser.shadow_text(HOST, "[data-testid=unsynced]").await;
             assert!(banner.contains("unsynced day"), "{banner}");
-            mapping_screen::open(&browser).await;
-            mapping_screen::track_divisions(&browser).await;
-            mapping_screen::save_and_close(&browser).await;
             browser
                 .shadow_click(HOST, "button[name=preview-unsynced]", "Preview from")
                 .await;
             browser
                 .shadow_text(HOST, "[data-testid=journal-count]")
                 .await;
+            mapping_screen::open(&browser).await;
+            mapping_screen::track_divisions(&browser).await;
+            mapping_screen::save_and_close(&browser).await;
             post_only_valid(&browser).await;
             browser
                 .shadow_click(HOST, "button[name=accept]", "Accept: post")

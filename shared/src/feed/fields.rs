@@ -96,12 +96,12 @@ fn amount(text: Option<String>) -> Result<Decimal, FieldProblem> {
 fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     let format = match text.as_bytes() {
-        [_, _, _, _, b'-', ..] => "%Y-%m-%d",
-        [_, _, b'/', ..] => "%m/%d/%Y",
+        [_, _, _, _, b'-', ..] => crate::day::ISO,
+        [_, _, b'/', ..] => crate::day::US,
         _ => return None,
     };
     (text.len() == 10)
-        .then(|| NaiveDate::parse_from_str(text, format).ok())
+        .then(|| crate::day::parse_date(text, format))
         .flatten()
 }
 

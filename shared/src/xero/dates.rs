@@ -29,7 +29,7 @@ pub fn parse_any(text: &str) -> Option<NaiveDate> {
     if let Some(moment) = parse_ms_json(text) {
         return Some(moment.date_naive());
     }
-    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+    crate::day::parse_date(text.get(..10)?, crate::day::ISO)
 }
 
 fn deserialize_option<'de, D: Deserializer<'de>>(
