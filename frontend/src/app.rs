@@ -13,7 +13,8 @@ use crate::components::connection::ConnectionPanel;
 use crate::components::lookup::LookupDialog;
 use crate::components::mapping::MappingScreen;
 use crate::components::popup::ExportPopup;
-use crate::components::preview::{Controls, Preview};
+use crate::components::preview::{Controls, Preview, UnsyncedBanner};
+use crate::components::reconcile::ReconcileView;
 use crate::components::{Notice, Shared};
 use crate::effects::Effects;
 use crate::intent::{Intent, perform};
@@ -84,9 +85,21 @@ pub fn App(props: &AppProps) -> Html {
 
     let screen = if state.screen == Screen::Mapping && caller.admin {
         mapping_screen(&state, &act, &ask)
+    } else if let (Screen::Reconcile, Some(view)) = (state.screen, &state.reconcile) {
+        html! {
+            <ReconcileView view={Rc::clone(view)} currency={currency.clone()}
+                notice={notice(Area::Reconcile)} on_action={act.reform(Action::Reconcile)}
+                on_compare={ask.reform(|()| Intent::Reconcile)}
+                on_repost={ask.reform(|(n, key)| Intent::Repost(n, key))}
+                on_open={ask.reform(Intent::OpenExport)}
+                on_download={ask.reform(|()| Intent::DownloadReconciliation)}
+                on_close={act.reform(|()| Action::Show(Screen::Post))}
+                on_dismiss={dismiss(Area::Reconcile)} />
+        }
     } else {
         html! {
             <>
+                <UnsyncedBanner days={state.unsynced_days()} on_preview={ask.reform(Intent::PreviewUnsynced)} />
                 <Controls
                     export_number={state.export_number.clone()}
                     sync_from={state.sync_from.map(|d| d.to_string()).unwrap_or_default()}
@@ -136,6 +149,10 @@ pub fn App(props: &AppProps) -> Html {
             <header class="head">
                 <h2>{ TITLE }</h2>
                 if let Some(name) = &caller.name { <span class="muted">{ name }</span> }
+                <span class="actions">
+                    <button type="button" class="secondary" name="open-reconcile"
+                        onclick={ask.reform(|_: MouseEvent| Intent::OpenReconcile)}>{ "Reconcile with Xero…" }</button>
+                </span>
             </header>
             <ConnectionPanel status={state.connection.clone()} admin={caller.admin}
                 notice={notice(Area::Connection)} on_connect={ask.reform(|()| Intent::Connect)}

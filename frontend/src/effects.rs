@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, EXPORTED_LOOKUP_IDS, ExportDetail,
-    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, ResolveRequest,
-    RetryRequest, VoidRequest,
+    ExportSearch, ExportedLookup, ExportedPostings, JournalDetail, MappingChange, Reconciliation,
+    ReconciliationQuery, ResolveRequest, RetryRequest, VoidRequest,
 };
 use srm_xero_shared::feed::parse_csv;
 use yew::UseReducerDispatcher;
@@ -23,7 +23,35 @@ pub use live::{Outcome, Reconnect, Step, Watch};
 use crate::api::{Backend, Failure, FailureKind, Fut, file_invalid, file_unreadable, within_limit};
 use crate::browser;
 use crate::format;
-use crate::state::{Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, State};
+use crate::state::{
+    Action, Area, Feed, FeedOrigin, LiveMode, LookupAction, PopupAction, ReconcileAction, State,
+};
+
+/// How far back the unsynced-days banner looks.
+const UNSYNCED_DAYS: u64 = 31;
+
+/// Which of `posting_ids` are exported, asked in pieces of [`EXPORTED_LOOKUP_IDS`] ids (none:
+/// just the last exported date).
+fn exported_in_pieces(backend: Rc<dyn Backend>, posting_ids: Vec<String>) -> Fut<ExportedPostings> {
+    Box::pin(async move {
+        if posting_ids.is_empty() {
+            let none = ExportedLookup {
+                posting_ids: Vec::new(),
+            };
+            return backend.exported(none).await;
+        }
+        let mut all = ExportedPostings::default();
+        for piece in posting_ids.chunks(EXPORTED_LOOKUP_IDS) {
+            let lookup = ExportedLookup {
+                posting_ids: piece.to_vec(),
+            };
+            let answer = backend.exported(lookup).await?;
+            all.exported.extend(answer.exported);
+            all.last_exported_date = answer.last_exported_date;
+        }
+        Ok(all)
+    })
+}
 
 /// The named operations, bound to one backend and the page's reducer.
 #[derive(Clone)]
@@ -81,7 +109,7 @@ impl Effects {
         self.spawn(self.backend.mapping(), Area::Mapping, |m, e| {
             e.dispatch(Action::MappingLoaded(m));
         });
-        self.read_exported(Vec::new(), false);
+        self.read_exported(Vec::new(), false, true);
         self.spawn(
             self.backend.exports(ExportSearch::default()),
             Area::Export,
@@ -117,30 +145,55 @@ impl Effects {
     }
 
     /// Asks which of these postings are exported (none: just the last exported date), in
-    /// pieces of [`EXPORTED_LOOKUP_IDS`] ids.
-    fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool) {
-        let backend = Rc::clone(&self.backend);
-        let read: Fut<ExportedPostings> = Box::pin(async move {
-            let mut all = ExportedPostings::default();
-            let mut pieces = posting_ids.chunks(EXPORTED_LOOKUP_IDS).peekable();
-            if pieces.peek().is_none() {
-                let none = ExportedLookup {
-                    posting_ids: Vec::new(),
-                };
-                return backend.exported(none).await;
-            }
-            for piece in pieces {
-                let lookup = ExportedLookup {
-                    posting_ids: piece.to_vec(),
-                };
-                let answer = backend.exported(lookup).await?;
-                all.exported.extend(answer.exported);
-                all.last_exported_date = answer.last_exported_date;
-            }
-            Ok(all)
-        });
+    /// pieces of [`EXPORTED_LOOKUP_IDS`] ids; with `scan`, then looks for unsynced days since.
+    fn read_exported(&self, posting_ids: Vec<String>, for_feed: bool, scan: bool) {
+        let read = exported_in_pieces(Rc::clone(&self.backend), posting_ids);
         self.spawn(read, Area::Preview, move |answer, e| {
+            let last = answer.last_exported_date;
             e.dispatch(Action::ExportedLoaded { answer, for_feed });
+            if scan {
+                e.scan_unsynced(last);
+            }
+        });
+    }
+
+    /// Finds the days before today with postings that no export holds: the feed of the last
+    /// month after the last exported date, and the already-exported lookup of its postings.
+    /// Quiet when it fails: the banner is a hint.
+    pub fn scan_unsynced(&self, last_exported: Option<NaiveDate>) {
+        let Some(today) = format::today() else {
+            return;
+        };
+        let month_back = today - chrono::Days::new(UNSYNCED_DAYS);
+        let from = last_exported
+            .and_then(|d| d.succ_opt())
+            .map_or(month_back, |d| d.max(month_back));
+        let (backend, dispatch) = (Rc::clone(&self.backend), self.dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let limit = Box::new(|_, read| within_limit(read, "SRM's G/L feed", ""));
+            let Ok(read) = backend.feed(from, limit).await else {
+                return;
+            };
+            let recent: Vec<&srm_xero_shared::Posting> = read
+                .postings
+                .iter()
+                .filter(|p| p.date >= from && p.date < today)
+                .collect();
+            let mut days: Vec<NaiveDate> = Vec::new();
+            if !recent.is_empty() {
+                let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
+                let Ok(answer) = exported_in_pieces(backend, posting_ids).await else {
+                    return;
+                };
+                days = recent
+                    .iter()
+                    .filter(|p| !answer.exported.contains_key(&p.id))
+                    .map(|p| p.date)
+                    .collect();
+                days.sort_unstable();
+                days.dedup();
+            }
+            dispatch.dispatch(Action::UnsyncedFound(days));
         });
     }
 
@@ -148,7 +201,7 @@ impl Effects {
     fn feed_read(&self, feed: Feed) {
         let ids = feed.postings.iter().map(|p| p.id.clone()).collect();
         self.dispatch(Action::FeedLoaded(feed));
-        self.read_exported(ids, true);
+        self.read_exported(ids, true, false);
     }
 
     /// Reads SRM's G/L feed from a date, page after page.
@@ -307,9 +360,14 @@ impl Effects {
     pub fn download_results(&self, detail: &ExportDetail) {
         let csv = format::results_csv(detail);
         let name = format!("srm-xero-export-{}.csv", detail.summary.number);
-        if browser::download(&name, &csv).is_err() {
+        self.download(&name, &csv, Area::Export);
+    }
+
+    /// Saves `csv` as the file `name`; a refusal is shown in `area`.
+    fn download(&self, name: &str, csv: &str, area: Area) {
+        if browser::download(name, csv).is_err() {
             self.dispatch(Action::Fail(
-                Area::Export,
+                area,
                 "The browser refused the download: allow downloads for this page and try again."
                     .into(),
             ));
@@ -411,6 +469,36 @@ impl Effects {
                 Err(f) => effects.fail(Area::Export, f),
             }
         });
+    }
+
+    /// Compares SRM with Xero for the days asked.
+    pub fn reconcile(&self, query: ReconciliationQuery) {
+        self.dispatch(Action::Reconcile(ReconcileAction::Asking));
+        self.spawn(
+            self.backend.reconciliation(query),
+            Area::Reconcile,
+            |report, e| e.dispatch(Action::Reconcile(ReconcileAction::Loaded(Rc::new(report)))),
+        );
+    }
+
+    /// Re-posts a journal voided or deleted in Xero, then compares the same days again.
+    pub fn repost(&self, number: u64, key: JournalKey, query: ReconciliationQuery) {
+        self.dispatch(Action::Reconcile(ReconcileAction::Asking));
+        let call = self.backend.repost(number, key.clone());
+        self.spawn(call, Area::Reconcile, move |created, e| {
+            e.dispatch(Action::Reconcile(ReconcileAction::Reposted(
+                key,
+                created.number,
+            )));
+            e.reconcile(query);
+        });
+    }
+
+    /// Saves a reconciliation as a CSV file.
+    pub fn download_reconciliation(&self, report: &Reconciliation) {
+        let csv = format::reconciliation_csv(report);
+        let name = format!("srm-xero-reconciliation-{}-{}.csv", report.from, report.to);
+        self.download(&name, &csv, Area::Reconcile);
     }
 
     /// Follows export #N's progress from change `since` (events, or polling); stops when the

@@ -1,12 +1,15 @@
-//! Formatting for people and files: amounts with thousands separators, the results CSV, the
-//! caller token's claims (read for display only; the proxy verifies the token).
+//! Formatting for people and files: amounts with thousands separators, the results and
+//! reconciliation CSVs, the caller token's claims (read for display only; the proxy verifies the
+//! token).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use srm_xero_shared::Money;
-use srm_xero_shared::api::{ExportDetail, JournalState};
+use srm_xero_shared::api::{
+    ExportDetail, JournalState, LineTracking, Reconciliation, ReconciliationRow,
+};
 
 /// `1234567.5` → `1,234,567.50`; negative amounts keep their sign in front.
 pub fn amount(money: Money) -> String {
@@ -101,6 +104,13 @@ pub fn day(date: chrono::NaiveDate) -> String {
     }
 }
 
+/// Today by the browser's clock (UTC), `None` outside a browser.
+pub fn today() -> Option<chrono::NaiveDate> {
+    now_millis()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|now| now.date_naive())
+}
+
 /// Milliseconds since 1970 now (the browser's clock), `None` outside a browser.
 pub fn now_millis() -> Option<i64> {
     #[cfg(target_arch = "wasm32")]
@@ -163,33 +173,11 @@ fn csv_field(out: &mut String, text: &str) {
     }
 }
 
-/// The export's journals as CSV (RFC 4180), one row per journal.
-pub fn results_csv(detail: &ExportDetail) -> String {
-    let mut out = String::from(
-        "export,journal_key,date,group,narration,total,lines,status,xero_manual_journal_id,xero_url,messages,voided_by,voided_reason\r\n",
-    );
-    for row in &detail.journals {
-        let fields = [
-            detail.summary.number.to_string(),
-            row.key.to_string(),
-            row.date.to_string(),
-            row.group.clone(),
-            row.narration.clone(),
-            row.total.to_plain_string(),
-            row.line_count.to_string(),
-            state_label(row.state).to_owned(),
-            row.xero_id.clone().unwrap_or_default(),
-            row.xero_url.clone().unwrap_or_default(),
-            row.messages.join("; "),
-            row.voided
-                .as_ref()
-                .map(|v| v.by.clone())
-                .unwrap_or_default(),
-            row.voided
-                .as_ref()
-                .map(|v| v.reason.clone())
-                .unwrap_or_default(),
-        ];
+/// A CSV document (RFC 4180): the header, then one line per row, every cell spreadsheet-safe.
+fn csv(header: &str, rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut out = String::from(header);
+    out.push_str("\r\n");
+    for fields in rows {
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -199,6 +187,83 @@ pub fn results_csv(detail: &ExportDetail) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The export's journals as CSV, one row per journal.
+pub fn results_csv(detail: &ExportDetail) -> String {
+    csv(
+        "export,journal_key,date,group,narration,total,lines,status,xero_manual_journal_id,xero_url,messages,voided_by,voided_reason",
+        detail.journals.iter().map(|row| {
+            vec![
+                detail.summary.number.to_string(),
+                row.key.to_string(),
+                row.date.to_string(),
+                row.group.clone(),
+                row.narration.clone(),
+                row.total.to_plain_string(),
+                row.line_count.to_string(),
+                state_label(row.state).to_owned(),
+                row.xero_id.clone().unwrap_or_default(),
+                row.xero_url.clone().unwrap_or_default(),
+                row.messages.join("; "),
+                row.voided
+                    .as_ref()
+                    .map(|v| v.by.clone())
+                    .unwrap_or_default(),
+                row.voided
+                    .as_ref()
+                    .map(|v| v.reason.clone())
+                    .unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// `Division: Vancouver; Store: 001`: a cell's tracking options.
+pub fn tracking(options: &[LineTracking]) -> String {
+    options
+        .iter()
+        .map(|t| format!("{}: {}", t.category, t.option))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The reconciliation as CSV: every cell (day, account, tracking) with both sides and the
+/// difference, and for a cell that differs, the journals behind it and what happened to them.
+pub fn reconciliation_csv(report: &Reconciliation) -> String {
+    let behind = |row: &ReconciliationRow| {
+        report
+            .differences
+            .iter()
+            .find(|d| d.rows.contains(row))
+            .map(|d| {
+                d.journals
+                    .iter()
+                    .map(|j| {
+                        format!(
+                            "{} ({}, export #{}, {})",
+                            j.key, j.change, j.export, j.manual_journal_id
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    };
+    csv(
+        "date,account,tracking,srm,xero,difference,journals",
+        report.rows.iter().map(|row| {
+            vec![
+                row.date.to_string(),
+                row.account_code.clone(),
+                tracking(&row.tracking),
+                row.srm.to_plain_string(),
+                row.xero.to_plain_string(),
+                row.difference.to_plain_string(),
+                behind(row),
+            ]
+        }),
+    )
 }
 
 /// What the caller token says about its holder (unverified: for showing and hiding controls only).
@@ -260,6 +325,30 @@ pub fn query_value(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::fixtures;
+
+    #[test]
+    fn the_reconciliation_csv_names_the_journals_behind_a_difference_and_starts_no_formula() {
+        let mut report = fixtures::reconciliation();
+        report.rows[1].account_code = "=1+2".into();
+        report.differences[0].rows[0].account_code = "=1+2".into();
+        let csv = reconciliation_csv(&report);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "date,account,tracking,srm,xero,difference,journals"
+        );
+        assert_eq!(
+            lines[1],
+            "2019-08-19,1200,Division: 1,1250.00,1250.00,0.00,"
+        );
+        let key = srm_xero_shared::JournalKey::from_posting_ids(["GL-5", "GL-7"]);
+        assert_eq!(
+            lines[2],
+            format!(
+                "2019-08-20,'=1+2,Division: =1+2,-1000.50,0.00,1000.50,\"{key} (voided, export #12, 9b0e1c2d-0000-4000-8000-000000000005)\""
+            )
+        );
+    }
 
     #[test]
     fn amounts_have_thousands_separators_and_two_decimals() {

@@ -5,10 +5,11 @@
 use std::rc::Rc;
 
 use chrono::NaiveDate;
-use srm_xero_shared::MappingSettings;
-use srm_xero_shared::api::MappingChange;
+use srm_xero_shared::api::{MappingChange, ReconciliationQuery};
+use srm_xero_shared::{JournalKey, MappingSettings};
 
 use crate::effects::Effects;
+use crate::format;
 use crate::state::{Action, Area, State};
 
 /// A user's request that calls the proxy, the feed or the browser.
@@ -44,6 +45,16 @@ pub enum Intent {
     Void,
     /// Send the ManualJournalID found in Xero for a journal that needs attention.
     Resolve,
+    /// Preview from the first unsynced day (the banner's button).
+    PreviewUnsynced(NaiveDate),
+    /// Open the Reconcile view.
+    OpenReconcile,
+    /// Compare SRM with Xero for the days typed.
+    Reconcile,
+    /// Re-post a journal voided or deleted in Xero (export, key).
+    Repost(u64, JournalKey),
+    /// Download the reconciliation as CSV.
+    DownloadReconciliation,
 }
 
 /// What the Export Transaction # field holds.
@@ -137,6 +148,14 @@ pub fn perform(intent: Intent, state: &State, effects: &Effects) {
                 effects.void(popup.number(), draft.key.clone(), reason);
             }
         }
+        Intent::PreviewUnsynced(day) => {
+            act(Action::SetSyncFrom(Some(day)));
+            effects.read_feed(day);
+        }
+        Intent::OpenReconcile
+        | Intent::Reconcile
+        | Intent::Repost(..)
+        | Intent::DownloadReconciliation => reconcile(intent, state, effects),
         Intent::Resolve => {
             if let Some(popup) = &state.popup
                 && let Some(draft) = popup.resolve.as_ref()
@@ -146,6 +165,48 @@ pub fn perform(intent: Intent, state: &State, effects: &Effects) {
                 effects.resolve(popup.number(), draft.key.clone(), id);
             }
         }
+    }
+}
+
+/// The Reconcile view's intents.
+fn reconcile(intent: Intent, state: &State, effects: &Effects) {
+    let act = |action| effects.dispatch(action);
+    match intent {
+        Intent::OpenReconcile => {
+            // Default: the 31 days up to yesterday.
+            let to = format::today()
+                .or(state.last_exported_date)
+                .and_then(|d| d.pred_opt())
+                .unwrap_or_default();
+            act(Action::OpenReconcile(to - chrono::Days::new(30), to));
+        }
+        Intent::Reconcile => {
+            if let Some(view) = &state.reconcile {
+                match view.query() {
+                    Ok(query) => effects.reconcile(query),
+                    Err(why) => act(Action::Fail(Area::Reconcile, why.into())),
+                }
+            }
+        }
+        Intent::Repost(number, key) => {
+            let report = state.reconcile.as_ref().and_then(|v| v.report.clone());
+            let sure = gloo_dialogs::confirm(&format!(
+                "Re-post journal {key} of export #{number}? Its postings go to Xero again as a new export."
+            ));
+            if let Some(report) = report.filter(|_| sure) {
+                let query = ReconciliationQuery {
+                    from: report.from,
+                    to: report.to,
+                };
+                effects.repost(number, key, query);
+            }
+        }
+        Intent::DownloadReconciliation => {
+            if let Some(report) = state.reconcile.as_ref().and_then(|v| v.report.as_ref()) {
+                effects.download_reconciliation(report);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod lookup;
 mod popup;
+mod reconcile;
 
 use std::rc::Rc;
 
@@ -21,6 +22,7 @@ use yew::Reducible;
 
 pub use lookup::{Lookup, LookupAction};
 pub use popup::{LiveMode, Popup, PopupAction, ResolveDraft, SortKey, VoidDraft};
+pub use reconcile::{Reconcile, ReconcileAction};
 
 /// Where a message belongs on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub enum Area {
     Lookup,
     /// The mapping screen.
     Mapping,
+    /// The Reconcile view.
+    Reconcile,
 }
 
 /// A failure shown to the user: what happened and what to do, in one message.
@@ -93,6 +97,8 @@ pub enum Screen {
     Post,
     /// The mapping (admins).
     Mapping,
+    /// SRM against Xero.
+    Reconcile,
 }
 
 /// Everything the page shows. Cloning it is cheap: what is large (the reference data, the
@@ -135,6 +141,11 @@ pub struct State {
     pub popup: Option<Rc<Popup>>,
     /// The lookup of past exports.
     pub lookup: Option<Rc<Lookup>>,
+    /// Days before today with postings that no export holds (from the already-exported lookup
+    /// of the feed's recent postings); `None` until looked at.
+    pub unsynced: Option<Rc<Vec<NaiveDate>>>,
+    /// The Reconcile view, once opened.
+    pub reconcile: Option<Rc<Reconcile>>,
     /// Which screen.
     pub screen: Screen,
     /// Failures shown to the user, one per area.
@@ -192,6 +203,12 @@ pub enum Action {
     OpenLookup,
     /// A change inside the lookup.
     Lookup(LookupAction),
+    /// The days before today with postings no export holds.
+    UnsyncedFound(Vec<NaiveDate>),
+    /// Open the Reconcile view on these days (the last view kept, when there is one).
+    OpenReconcile(NaiveDate, NaiveDate),
+    /// A change inside the Reconcile view.
+    Reconcile(ReconcileAction),
     /// Switch screens.
     Show(Screen),
     /// Something failed: show the message in its area (and stop what was waiting on it).
@@ -214,6 +231,17 @@ impl State {
             _ => None,
         };
         from_xero.or(from_feed).filter(|c| !c.is_empty())
+    }
+
+    /// The unsynced days worth a banner: those on or after the mapping's cut-off date.
+    pub fn unsynced_days(&self) -> Vec<NaiveDate> {
+        let cutoff = self.mapping.as_ref().and_then(|m| m.settings.cutoff_date);
+        self.unsynced
+            .iter()
+            .flat_map(|days| days.iter())
+            .copied()
+            .filter(|d| cutoff.is_none_or(|c| *d >= c))
+            .collect()
     }
 
     /// The message shown in an area, if any.
@@ -380,6 +408,18 @@ impl State {
                     Rc::make_mut(lookup).apply(action);
                 }
             }
+            Action::UnsyncedFound(days) => self.unsynced = Some(Rc::new(days)),
+            Action::OpenReconcile(from, to) => {
+                if self.reconcile.is_none() {
+                    self.reconcile = Some(Rc::new(Reconcile::new(from, to)));
+                }
+                self.screen = Screen::Reconcile;
+            }
+            Action::Reconcile(action) => {
+                if let Some(view) = &mut self.reconcile {
+                    Rc::make_mut(view).apply(action);
+                }
+            }
             Action::Show(screen) => self.screen = screen,
             Action::Fail(area, text) => self.fail(area, text),
             Action::Dismiss(area) => self.notices.retain(|n| n.area != area),
@@ -417,6 +457,11 @@ impl State {
                 }
             }
             Area::Mapping => self.mapping_saving = false,
+            Area::Reconcile => {
+                if let Some(view) = &mut self.reconcile {
+                    Rc::make_mut(view).apply(ReconcileAction::Failed);
+                }
+            }
             Area::Connection | Area::Lookup => {}
         }
         self.set_notice(area, text);

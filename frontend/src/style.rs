@@ -110,6 +110,9 @@ table.narrow { width: auto; }
 .choices { list-style: none; padding: 0; display: flex; gap: 8px; flex-wrap: wrap; }
 @media (max-width: 1100px) { .srm-xero-post-journals { padding: 8px; } .narration { max-width: 260px; } }
 .mapping-history { margin-top: 12px; }
+.banner { border-color: var(--warn); background: #fff8eb; }
+.difference { border: 1px solid var(--bad); background: #fdf0ef; border-radius: 4px; padding: 8px 10px; margin: 8px 0; }
+tr.off td { color: var(--bad); font-weight: 600; }
 /* Narrower than SRM's 1024 px page (a tablet): the element's own width decides, not the window's,
    so the layout follows wherever SRM places it. Touch targets are at least 40 px; wide tables
    scroll inside their .table-wrap instead of widening the page. */

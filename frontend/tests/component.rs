@@ -14,8 +14,8 @@ use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ConnectionStatus, DraftAccept, DraftCreated, DraftPiece, DraftReceived, ExportCreated,
     ExportDetail, ExportSearch, ExportSummary, ExportedLookup, ExportedPostings, JournalDetail,
-    MappingChange, MappingDocument, MappingHistoryEntry, NewDraft, Progress, ReferenceSnapshot,
-    ResolveRequest, StreamTicket,
+    MappingChange, MappingDocument, MappingHistoryEntry, NewDraft, Progress, Reconciliation,
+    ReconciliationQuery, ReferenceSnapshot, ResolveRequest, StreamTicket,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -68,6 +68,10 @@ struct Fake {
     opened: RefCell<Vec<String>>,
     /// How many times `/progress` was polled.
     polls: std::cell::Cell<u32>,
+    /// The days each reconciliation asked for.
+    reconciled: RefCell<Vec<ReconciliationQuery>>,
+    /// Journals re-posted (export, key).
+    reposted: RefCell<Vec<(u64, JournalKey)>>,
 }
 
 fn ready<T: 'static>(value: T) -> Fut<T> {
@@ -253,7 +257,15 @@ impl Backend for Fake {
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
         web_sys::Url::create_object_url_with_blob(&blob).ok()
     }
-    fn feed(&self, _: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
+    fn reconciliation(&self, query: ReconciliationQuery) -> Fut<Reconciliation> {
+        self.reconciled.borrow_mut().push(query);
+        ready(fixtures::reconciliation())
+    }
+    fn repost(&self, number: u64, key: JournalKey) -> Fut<ExportCreated> {
+        self.reposted.borrow_mut().push((number, key));
+        ready(ExportCreated { number: 14 })
+    }
+    fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
         if let Some(claimed) = self.feed_claims {
             return Box::pin(async move {
                 on_page(1, claimed)?;
@@ -269,8 +281,8 @@ impl Backend for Fake {
                 currency: Some("CAD".into()),
             });
         };
-        // Page after page, as SRM's feed answers them.
-        let feed = Rc::clone(feed);
+        // Page after page, as SRM's feed answers them, from the day asked.
+        let feed: Vec<_> = feed.iter().filter(|p| p.date >= from).cloned().collect();
         Box::pin(async move {
             let mut collector = srm_xero_shared::feed::FeedCollector::default();
             for (n, page) in feed.chunks(500).enumerate() {
@@ -1512,4 +1524,134 @@ async fn bench_the_popup_at_10000_journals() {
         opens[0],
         bursts[0]
     );
+}
+
+/// The browser's today (the component's "today" too).
+fn browser_today() -> NaiveDate {
+    let now = js_sys::Date::new_0();
+    NaiveDate::from_ymd_opt(
+        i32::try_from(now.get_full_year()).unwrap(),
+        now.get_month() + 1,
+        now.get_date(),
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn unsynced_days_show_a_banner_that_previews_from_the_first_in_one_click() {
+    let today = browser_today();
+    let fake = Rc::new(Fake {
+        // Postings 5 and 2 days ago that no export holds (and today's, still open, none).
+        feed: Some(Rc::new(fixtures::postings_on(today, [5, 2]))),
+        ..Fake::default()
+    });
+    let host = mounted(Rc::clone(&fake), "").await;
+    wait_for("the unsynced-days banner", || {
+        find(&host, "[data-testid='unsynced']").is_some()
+    })
+    .await;
+    let banner = text(&get(&host, "[data-testid='unsynced']"));
+    assert!(banner.contains("2 unsynced days"), "{banner}");
+    let first = today - chrono::Days::new(5);
+    // The lookup asked about the recent postings only.
+    assert!(
+        fake.lookups.borrow().contains(&7),
+        "{:?}",
+        fake.lookups.borrow()
+    );
+    click(&button(&host, "preview-unsynced")).await;
+    wait_for("the preview from the first unsynced day", || {
+        find(&host, "[data-testid='journal-count']").is_some()
+    })
+    .await;
+    assert_eq!(input(&host, "sync-from").value(), first.to_string());
+    assert_eq!(
+        text(&get(&host, "[data-testid='postings-read']")),
+        "7",
+        "every posting since the first unsynced day"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn without_unsynced_days_there_is_no_banner() {
+    // The fixture feed is of 2019 (long before the month the banner looks at).
+    let fake = Rc::new(Fake::default());
+    let host = mounted(Rc::clone(&fake), "").await;
+    previewed(&host).await;
+    assert!(find(&host, "[data-testid='unsynced']").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_reconcile_view_shows_the_difference_first_with_its_journal_and_re_posts_it() {
+    let fake = Rc::new(Fake::default());
+    let host = mounted(Rc::clone(&fake), "").await;
+    click(&button(&host, "open-reconcile")).await;
+    wait_for("the Reconcile view", || {
+        find(&host, "input[name='reconcile-from']").is_some()
+    })
+    .await;
+    type_into(&input(&host, "reconcile-from"), "2019-08-01").await;
+    type_into(&input(&host, "reconcile-to"), "2019-08-31").await;
+    click(&button(&host, "reconcile")).await;
+    wait_for("the report", || {
+        find(&host, "[data-testid='reconcile-summary']").is_some()
+    })
+    .await;
+    let day = |d| NaiveDate::from_ymd_opt(2019, 8, d).unwrap();
+    assert_eq!(
+        fake.reconciled.borrow().as_slice(),
+        [ReconciliationQuery {
+            from: day(1),
+            to: day(31)
+        }]
+    );
+    let summary = text(&get(&host, "[data-testid='reconcile-summary']"));
+    assert!(
+        summary.contains("1 difference") && summary.contains("1 of 2 totals agree"),
+        "{summary}"
+    );
+    // The difference comes first, highlighted, with its journal and a link into Xero.
+    let differences = all(&host, "[data-testid='difference']");
+    assert_eq!(differences.len(), 1);
+    let difference = &differences[0];
+    let said = text(difference);
+    assert!(
+        said.contains("export #12") && said.contains("voided in Xero"),
+        "{said}"
+    );
+    assert!(said.contains("1,000.50"), "{said}");
+    let link = get(difference, "a");
+    assert!(
+        link.get_attribute("href")
+            .unwrap()
+            .starts_with("https://go.xero.com/"),
+        "a link into Xero"
+    );
+    // The full table, agreeing totals in quiet text, the differing one marked.
+    assert_eq!(all(&host, "table.reconciliation tr.muted").len(), 1);
+    assert_eq!(
+        all(&host, "table.reconciliation tr.off").len(),
+        2,
+        "in the difference and the table"
+    );
+    // The CSV downloads without a complaint.
+    click(&button(&host, "reconcile-csv")).await;
+    assert!(!text(&host).contains("refused the download"));
+    // Re-post (confirmed), then the same days are compared again.
+    let yes = wasm_bindgen::closure::Closure::<dyn Fn() -> bool>::new(|| true);
+    js_sys::Reflect::set(
+        &web_sys::window().unwrap(),
+        &JsValue::from_str("confirm"),
+        yes.as_ref(),
+    )
+    .unwrap();
+    yes.forget();
+    click(&get(difference, "button[name='repost']")).await;
+    wait_for("the new export named", || {
+        text(&host).contains("re-posted as export #14")
+    })
+    .await;
+    let key = JournalKey::from_posting_ids(["GL-5", "GL-7"]);
+    assert_eq!(fake.reposted.borrow().as_slice(), [(12, key)]);
+    assert_eq!(fake.reconciled.borrow().len(), 2, "compared again");
 }

@@ -216,6 +216,7 @@ async fn proxy(args: ProxyArgs) {
         tokens: TokenRules::default(),
         limits: config::Limits::default(),
         idempotency_key_life: None,
+        close: config::CloseSettings::default(),
         demo: false,
     };
     let offset = chrono::TimeDelta::milliseconds(args.number("--clock-offset-ms"));
@@ -326,6 +327,7 @@ async fn connected(limits: Limits, worker: WorkerSettings) -> (TestApp, Child) {
     let (proxy, url) = spawn_proxy(&sim, addr, data.path(), offset, worker);
     let app = TestApp {
         worker,
+        close: config::CloseSettings::default(),
         app: None,
         remote: Some(url),
         sim,
@@ -356,6 +358,7 @@ async fn spawn_here(dist: &Path) -> TestApp {
     let app = srm_xero_proxy::serve_on(listener, config, options).unwrap();
     TestApp {
         worker: WorkerSettings::default(),
+        close: config::CloseSettings::default(),
         app: Some(app),
         remote: None,
         sim,

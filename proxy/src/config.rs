@@ -29,10 +29,13 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The flags whose values are secrets: given on the command line, any user of the machine can
 /// read them in the process list, so start-up warns (environment variables are the way).
-const SECRET_FLAGS: [(&str, &str); 3] = [
+const SECRET_FLAGS: [(&str, &str); 6] = [
     ("caller_secret", "--caller-secret"),
     ("token_key", "--token-key"),
     ("xero_client_secret", "--xero-client-secret"),
+    ("feed_token", "--feed-token"),
+    ("alert_webhook", "--alert-webhook"),
+    ("smtp_url", "--smtp-url"),
 ];
 /// The longest an operator may trust Xero to remember an Idempotency-Key (Xero keeps one about
 /// 6 minutes, XERO.md; a call sent again after Xero forgot its key would be saved twice).
@@ -160,6 +163,53 @@ pub struct Args {
     /// looked up in Xero instead [default: 300; at most 350].
     #[arg(long, env = "SRM_XERO_IDEMPOTENCY_KEY_LIFE", value_name = "SECONDS")]
     pub idempotency_key_life: Option<String>,
+    /// SRM's G/L feed for the proxy's own reads (the unattended close): same pages and
+    /// from/to/cursor parameters as the element's gl-feed-url [default: none].
+    #[arg(
+        long,
+        env = "SRM_XERO_FEED_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub feed_url: Option<String>,
+    /// The bearer credential the proxy sends to SRM_XERO_FEED_URL [default: none].
+    #[arg(
+        long,
+        env = "SRM_XERO_FEED_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub feed_token: Option<String>,
+    /// When the unattended close runs: a cron expression of 5 fields (minute hour day-of-month
+    /// month day-of-week) in SRM_XERO_TIMEZONE, e.g. "30 6 * * *" [default: none, no schedule].
+    #[arg(long, env = "SRM_XERO_SCHEDULE", value_name = "CRON")]
+    pub schedule: Option<String>,
+    /// The IANA time zone of the schedule and of "yesterday" (never today: the day is still
+    /// open) [default: UTC].
+    #[arg(long, env = "SRM_XERO_TIMEZONE", value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// A URL that receives alerts as a JSON POST with a `text` field (Slack and Teams incoming
+    /// webhooks work as they are) [default: none].
+    #[arg(
+        long,
+        env = "SRM_XERO_ALERT_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub alert_webhook: Option<String>,
+    /// The SMTP server alerts are emailed through, e.g. smtps://user:password@mail.example:465
+    /// or smtp://mail.example:587?tls=required [default: none].
+    #[arg(
+        long,
+        env = "SRM_XERO_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// Who receives alert emails (comma-separated addresses); the first is also the sender
+    /// [default: none].
+    #[arg(long, env = "SRM_XERO_ALERT_EMAIL", value_name = "ADDRESSES")]
+    pub alert_email: Option<String>,
     /// Demo mode: secrets not given are generated for this run, and a mock SRM Daily Close page
     /// with a demo admin's caller token is served at /. Never use it for a real tenant.
     #[arg(long, env = "SRM_XERO_DEMO", value_name = "BOOL", num_args = 0..=1,
@@ -262,6 +312,60 @@ impl Default for Limits {
     }
 }
 
+/// SRM's G/L feed as the proxy reads it. The URL may carry credentials of its own, so it is
+/// held as a secret and logged by host only.
+#[derive(Debug, Clone)]
+pub struct FeedSettings {
+    /// `SRM_XERO_FEED_URL`.
+    pub url: SecretString,
+    /// `SRM_XERO_FEED_TOKEN`, sent as `Authorization: Bearer`.
+    pub token: Option<SecretString>,
+}
+
+/// Where alerts go. Both URLs may hold secrets (a Slack webhook's path is its credential, an
+/// SMTP URL its password): they are never logged.
+#[derive(Debug, Clone, Default)]
+pub struct AlertSettings {
+    /// `SRM_XERO_ALERT_WEBHOOK`.
+    pub webhook: Option<SecretString>,
+    /// `SRM_XERO_SMTP_URL` and `SRM_XERO_ALERT_EMAIL`.
+    pub email: Option<EmailSettings>,
+}
+
+/// Alert emails.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    /// The SMTP server's URL (lettre's form).
+    pub smtp_url: SecretString,
+    /// Who receives them (checked addresses); the first is also the sender.
+    pub to: Vec<String>,
+}
+
+/// The unattended close (issue 16): the feed the proxy reads, when it runs, the time zone of
+/// its days, and where alerts go. Everything is optional: without it the proxy works as before.
+#[derive(Debug, Clone)]
+pub struct CloseSettings {
+    /// SRM's G/L feed for the proxy's own reads.
+    pub feed: Option<FeedSettings>,
+    /// When the close runs.
+    pub schedule: Option<crate::schedule::cron::Schedule>,
+    /// The time zone of the schedule and of "yesterday".
+    pub zone: chrono_tz::Tz,
+    /// Where alerts go.
+    pub alerts: AlertSettings,
+}
+
+impl Default for CloseSettings {
+    fn default() -> Self {
+        CloseSettings {
+            feed: None,
+            schedule: None,
+            zone: chrono_tz::Tz::UTC,
+            alerts: AlertSettings::default(),
+        }
+    }
+}
+
 /// Typed, checked settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -290,6 +394,8 @@ pub struct Config {
     /// How long a call's Idempotency-Key is trusted to live at Xero (`None`: the worker's
     /// default, 5 minutes).
     pub idempotency_key_life: Option<Duration>,
+    /// The unattended close and alerts.
+    pub close: CloseSettings,
     /// Demo mode: serves the mock SRM page at `/`.
     pub demo: bool,
 }
@@ -437,6 +543,89 @@ impl TokenRules {
     }
 }
 
+/// A set value (blank counts as unset).
+fn given(value: Option<&String>) -> Option<&str> {
+    value.map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// An http(s) URL with a host; the error never repeats it (it may hold a secret).
+fn secret_url(name: &'static str, value: &str) -> Result<SecretString, ConfigError> {
+    let parsed = reqwest::Url::parse(value).map_err(|_| {
+        error(
+            name,
+            "is not a URL (the value is not repeated here: it may hold a secret)",
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(error(name, "is not an http(s) URL with a host"));
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+impl CloseSettings {
+    fn from_args(args: &Args) -> Result<Self, ConfigError> {
+        let zone = match given(args.timezone.as_ref()) {
+            None => chrono_tz::Tz::UTC,
+            Some(name) => {
+                crate::schedule::cron::zone(name).map_err(|e| error("SRM_XERO_TIMEZONE", e))?
+            }
+        };
+        let schedule = given(args.schedule.as_ref())
+            .map(|text| {
+                crate::schedule::cron::Schedule::parse(text, zone)
+                    .map_err(|e| error("SRM_XERO_SCHEDULE", e))
+            })
+            .transpose()?;
+        let token = given(args.feed_token.as_ref()).map(|t| SecretString::from(t.to_owned()));
+        let feed = match (given(args.feed_url.as_ref()), token) {
+            (Some(url), token) => Some(FeedSettings {
+                url: secret_url("SRM_XERO_FEED_URL", url)?,
+                token,
+            }),
+            (None, Some(_)) => {
+                return Err(error(
+                    "SRM_XERO_FEED_TOKEN",
+                    "is set but SRM_XERO_FEED_URL is not: set the feed's URL too",
+                ));
+            }
+            (None, None) => None,
+        };
+        let webhook = given(args.alert_webhook.as_ref())
+            .map(|url| secret_url("SRM_XERO_ALERT_WEBHOOK", url))
+            .transpose()?;
+        let email = match (
+            given(args.smtp_url.as_ref()),
+            given(args.alert_email.as_ref()),
+        ) {
+            (Some(url), Some(to)) => Some(EmailSettings {
+                smtp_url: crate::alerts::email::check_url(url)
+                    .map_err(|e| error("SRM_XERO_SMTP_URL", e))?,
+                to: crate::alerts::email::check_addresses(to)
+                    .map_err(|e| error("SRM_XERO_ALERT_EMAIL", e))?,
+            }),
+            (Some(_), None) => {
+                return Err(error(
+                    "SRM_XERO_ALERT_EMAIL",
+                    "is needed with SRM_XERO_SMTP_URL: who receives the alerts",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(error(
+                    "SRM_XERO_SMTP_URL",
+                    "is needed with SRM_XERO_ALERT_EMAIL: the server alerts are sent through",
+                ));
+            }
+            (None, None) => None,
+        };
+        Ok(CloseSettings {
+            feed,
+            schedule,
+            zone,
+            alerts: AlertSettings { webhook, email },
+        })
+    }
+}
+
 impl Limits {
     fn from_args(args: &Args) -> Result<Self, ConfigError> {
         let defaults = Limits::default();
@@ -494,6 +683,7 @@ impl Config {
         let bind = bind_address(args.bind.as_deref())?;
         let tokens = TokenRules::from_args(&args)?;
         let limits = Limits::from_args(&args)?;
+        let close = CloseSettings::from_args(&args)?;
         let public_url = args
             .public_url
             .as_deref()
@@ -583,6 +773,7 @@ impl Config {
             tokens,
             limits,
             idempotency_key_life,
+            close,
             demo,
         })
     }
@@ -845,5 +1036,97 @@ mod tests {
             .try_get_matches_from(["srm-xero-proxy", "--xero-client-id", "id"])
             .unwrap();
         assert!(secrets_on_command_line(&none).is_empty());
+    }
+
+    #[test]
+    fn the_close_and_its_alerts_are_optional_and_a_bad_one_is_named_without_its_secret() {
+        let none = args(&GOOD).unwrap().close;
+        assert!(none.feed.is_none() && none.schedule.is_none());
+        assert_eq!(none.zone, chrono_tz::Tz::UTC);
+        assert!(none.alerts.webhook.is_none() && none.alerts.email.is_none());
+
+        let mut set = GOOD.to_vec();
+        set.extend([
+            "--feed-url",
+            "https://srm.example/api/gl?tenant=acme",
+            "--feed-token",
+            "feed-secret",
+            "--schedule",
+            "30 6 * * 1-5",
+            "--timezone",
+            "America/Vancouver",
+            "--alert-webhook",
+            "https://hooks.example/services/T0/B0/hook-secret",
+            "--smtp-url",
+            "smtps://alerts:smtp-secret@mail.example:465",
+            "--alert-email",
+            "books@acme.example, owner@acme.example",
+        ]);
+        let config = args(&set).unwrap();
+        let close = &config.close;
+        assert_eq!(
+            close.schedule.as_ref().unwrap().expression(),
+            "30 6 * * 1-5"
+        );
+        assert_eq!(close.zone, chrono_tz::Tz::America__Vancouver);
+        assert_eq!(
+            close.alerts.email.as_ref().unwrap().to,
+            ["books@acme.example", "owner@acme.example"]
+        );
+        let shown = format!("{config:?}");
+        for secret in ["feed-secret", "hook-secret", "smtp-secret", "tenant=acme"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+
+        for (flag, value, line) in [
+            (
+                "--schedule",
+                "6 * *",
+                "SRM_XERO_SCHEDULE: \"6 * *\" has 3 fields",
+            ),
+            (
+                "--timezone",
+                "Atlantis",
+                "SRM_XERO_TIMEZONE: \"Atlantis\" is not an IANA",
+            ),
+            (
+                "--feed-token",
+                "t",
+                "SRM_XERO_FEED_TOKEN: is set but SRM_XERO_FEED_URL is not",
+            ),
+            (
+                "--alert-webhook",
+                "hooks.example/secret-path",
+                "SRM_XERO_ALERT_WEBHOOK: is not a URL",
+            ),
+            (
+                "--smtp-url",
+                "smtps://u:p@mail.example",
+                "SRM_XERO_ALERT_EMAIL: is needed",
+            ),
+            (
+                "--alert-email",
+                "books@acme.example",
+                "SRM_XERO_SMTP_URL: is needed",
+            ),
+        ] {
+            let mut bad = GOOD.to_vec();
+            bad.extend([flag, value]);
+            let text = args(&bad).unwrap_err().to_string();
+            assert!(text.starts_with(line), "{flag}: {text}");
+            assert!(!text.contains("secret-path"), "{text}");
+        }
+        let mut bad = GOOD.to_vec();
+        bad.extend([
+            "--smtp-url",
+            "smtps://u:p@mail.example",
+            "--alert-email",
+            "not an address",
+        ]);
+        let text = args(&bad).unwrap_err().to_string();
+        assert!(
+            text.starts_with("SRM_XERO_ALERT_EMAIL: \"not an address\""),
+            "{text}"
+        );
     }
 }

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_exactly_once.sql"),
     ),
     (6, "drafts", include_str!("../migrations/0006_drafts.sql")),
+    (
+        7,
+        "unattended close",
+        include_str!("../migrations/0007_unattended_close.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

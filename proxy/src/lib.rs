@@ -7,8 +7,10 @@
 //! [`xero`] (client, OAuth, connection), [`reference`], [`mapping`], [`ledger`] (exports in
 //! SQLite), [`exports`] (creating and acting on them), [`sequence`] (numbering changes),
 //! [`worker`] (posting), [`routes`], [`limits`] (rates, timeout, streams), [`tickets`]
-//! (event-stream tickets), [`headers`], [`assets`], [`demo`].
+//! (event-stream tickets), [`headers`], [`assets`], [`demo`]; the unattended close: [`feed`]
+//! (SRM's feed read by the proxy), [`schedule`], [`alerts`], [`reconcile`], [`repost`].
 
+pub mod alerts;
 pub mod assets;
 pub mod auth;
 pub mod clock;
@@ -18,13 +20,17 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod feed;
 pub mod headers;
 pub mod ledger;
 pub mod limits;
 pub mod mapping;
 pub mod process;
+pub mod reconcile;
 pub mod reference;
+pub mod repost;
 pub mod routes;
+pub mod schedule;
 pub mod sequence;
 pub mod tickets;
 pub mod worker;
@@ -78,6 +84,9 @@ struct Inner {
     assets: assets::Assets,
     guards: limits::Guards,
     tickets: tickets::Tickets,
+    alerts: alerts::Alerts,
+    feed: Option<feed::FeedReader>,
+    runs: schedule::Runs,
     accept_turn: tokio::sync::Mutex<()>,
 }
 
@@ -115,6 +124,15 @@ impl AppState {
         }
         let assets = assets::Assets::load(&config.dist_dir);
         let guards = limits::Guards::new(&config.limits, &clock);
+        let destinations =
+            alerts::Destinations::new(&config.close.alerts).map_err(StartError::Line)?;
+        let feed = config
+            .close
+            .feed
+            .as_ref()
+            .map(feed::FeedReader::new)
+            .transpose()
+            .map_err(StartError::Line)?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 assets,
@@ -128,6 +146,9 @@ impl AppState {
                 hub,
                 guards,
                 tickets: tickets::Tickets::default(),
+                alerts: alerts::Alerts::new(destinations),
+                feed,
+                runs: schedule::Runs::default(),
                 accept_turn: tokio::sync::Mutex::new(()),
             }),
         })
@@ -196,6 +217,21 @@ impl AppState {
     /// The event-stream tickets handed out.
     pub fn tickets(&self) -> &tickets::Tickets {
         &self.inner.tickets
+    }
+
+    /// Where alerts go.
+    pub fn alerts(&self) -> &alerts::Alerts {
+        &self.inner.alerts
+    }
+
+    /// SRM's G/L feed as the proxy reads it, when configured.
+    pub fn feed(&self) -> Option<&feed::FeedReader> {
+        self.inner.feed.as_ref()
+    }
+
+    /// The close's runs (one at a time).
+    pub fn runs(&self) -> &schedule::Runs {
+        &self.inner.runs
     }
 
     /// Held by the Accept that is planning (one at a time: the number it plans with is the
@@ -318,6 +354,8 @@ pub struct App {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     maintenance: Option<tokio::task::JoinHandle<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    /// Alert deliveries and the schedule.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -341,6 +379,9 @@ impl App {
         if let Some(task) = self.maintenance.take() {
             task.abort();
         }
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         // Journals of a call cut short stay `posting`; the next start looks them up in Xero.
         if let Some(task) = self.worker.take() {
             task.abort();
@@ -358,6 +399,9 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         if let Some(task) = &self.maintenance {
+            task.abort();
+        }
+        for task in &self.background {
             task.abort();
         }
         if let Some(task) = &self.worker {
@@ -419,6 +463,7 @@ pub fn serve_on(
                 if let Err(e) = state.connections().maintain().await {
                     tracing::debug!(error = %e, "connection maintenance");
                 }
+                alerts::reconnect_if_needed(&state).await;
             }
         })
     });
@@ -429,6 +474,10 @@ pub fn serve_on(
     let worker = Some(tokio::spawn(worker::run(state.clone(), settings)));
     // Drafts that expired while the proxy was down go now, a step at a time.
     tokio::spawn(exports::accept::sweep(state.clone()));
+    let background = vec![
+        tokio::spawn(alerts::deliver(state.clone())),
+        tokio::spawn(schedule::scheduler(state.clone())),
+    ];
     tracing::info!(%addr, "srm-xero-proxy listening");
     Ok(App {
         addr,
@@ -437,5 +486,6 @@ pub fn serve_on(
         server: Some(server),
         maintenance,
         worker,
+        background,
     })
 }

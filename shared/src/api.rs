@@ -24,7 +24,12 @@
 //!   `GET /api/exports/{n}/journals/{key}` → [`JournalDetail`];
 //!   `POST /api/exports/{n}/retry` ([`RetryRequest`]) → [`ExportDetail`];
 //!   `POST /api/exports/{n}/journals/{key}/void` ([`VoidRequest`]) → [`JournalDetail`];
-//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`].
+//!   `POST /api/exports/{n}/journals/{key}/resolve` ([`ResolveRequest`]) → [`JournalDetail`];
+//!   `POST /api/exports/{n}/journals/{key}/repost` → 201 [`ExportCreated`] (a journal voided or
+//!   deleted in Xero, its postings as a new export).
+//! - `GET /api/reconciliation?from=&to=` ([`ReconciliationQuery`]) → [`Reconciliation`].
+//! - `GET /api/schedule` → [`ScheduleStatus`]; `POST /api/schedule/run` (admin) → the finished
+//!   [`ScheduleRun`].
 //!
 //! Every error answer is an [`ApiError`].
 
@@ -40,6 +45,10 @@ use crate::objects::objects_only;
 use crate::plan::{JournalKey, PlannedJournal};
 use crate::problem::Problem;
 use crate::xero::reference::ReferenceData;
+
+pub use crate::reconcile::{
+    Change, Difference, LineTracking, Reconciliation, ReconciliationRow, XeroJournalChange,
+};
 
 objects_only!(serialize and deserialize:
     ChooseOrganisation,
@@ -717,6 +726,119 @@ pub struct VoidRequest {
 pub struct ResolveRequest {
     /// The ManualJournalID found in Xero.
     pub manual_journal_id: String,
+}
+
+/// Why a run of the close started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RunTrigger {
+    /// Its time came round (`SRM_XERO_SCHEDULE`).
+    Schedule,
+    /// It was missed while the proxy was down, and ran once at start-up.
+    StartUp,
+    /// An admin started it (`POST /api/schedule/run`).
+    Admin,
+}
+
+crate::text_names!(RunTrigger, "run trigger", {
+    Schedule => "schedule",
+    StartUp => "start_up",
+    Admin => "admin",
+});
+
+/// How a run of the close ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Still running.
+    Running,
+    /// It accepted journals as an export.
+    Posted,
+    /// It found nothing to post (its message says why).
+    Nothing,
+    /// It could not run (its message says why).
+    Failed,
+}
+
+crate::text_names!(RunOutcome, "run outcome", {
+    Running => "running",
+    Posted => "posted",
+    Nothing => "nothing",
+    Failed => "failed",
+});
+
+/// One run of the unattended close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduleRun {
+    /// The run's number.
+    pub id: u64,
+    /// Why it ran.
+    pub trigger: RunTrigger,
+    /// The scheduled time it ran for (none for an admin's run).
+    pub due_at: Option<DateTime<Utc>>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// Who started it ("schedule", or the admin's name).
+    pub started_by: String,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The first day it read.
+    pub from: Option<NaiveDate>,
+    /// The last day it read (yesterday where the company is).
+    pub to: Option<NaiveDate>,
+    /// How it ended.
+    pub outcome: RunOutcome,
+    /// The export it made, when it accepted journals.
+    pub export: Option<u64>,
+    /// Journals it accepted.
+    pub accepted: u32,
+    /// Journals it left for a person (problems).
+    pub held_back: u32,
+    /// Of the journals it accepted, those posted by now.
+    pub posted: Option<u32>,
+    /// What happened, or why it could not run, in words.
+    pub message: Option<String>,
+}
+
+/// `GET /api/schedule`: the unattended close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduleStatus {
+    /// The cron expression (5 fields), when the close is scheduled.
+    pub expression: Option<String>,
+    /// The IANA time zone it and "yesterday" are read in.
+    pub timezone: String,
+    /// Whether the proxy reads SRM's feed itself (`SRM_XERO_FEED_URL`): without it nothing runs.
+    pub feed: bool,
+    /// When the next run is due.
+    pub next_run: Option<DateTime<Utc>>,
+    /// Whether a run is going on now.
+    pub running: bool,
+    /// Runs waiting for the one going on (two runs never overlap).
+    pub queued: u32,
+    /// The latest runs, newest first.
+    pub runs: Vec<ScheduleRun>,
+}
+
+/// The query of `GET /api/reconciliation`: the days to compare (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ReconciliationQuery {
+    /// The first day (`YYYY-MM-DD`).
+    pub from: NaiveDate,
+    /// The last day (`YYYY-MM-DD`).
+    pub to: NaiveDate,
+}
+
+impl ReconciliationQuery {
+    /// The query string, `?` included.
+    pub fn query(&self) -> String {
+        format!("?from={}&to={}", self.from, self.to)
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod names;
 pub mod objects;
 pub mod plan;
 pub mod problem;
+pub mod reconcile;
 pub mod validate;
 pub mod xero;
 

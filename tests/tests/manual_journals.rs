@@ -7,6 +7,7 @@ mod common;
 use common::{balanced, body_json, errors_of, start, start_with, wrap};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::openapi::{self, SpecFile};
 use srm_xero_tests::sim::{ElementOrder, Settings, Simulator};
 
@@ -331,10 +332,9 @@ async fn reference_data_validates_against_the_schemas_and_honours_if_modified_si
     .await;
     assert_eq!(accounts["Accounts"], json!([]));
     t.sim.clock().advance(std::time::Duration::from_mins(10));
-    t.sim
-        .update_org(srm_xero_tests::demo::org::ACME_TENANT_ID, |o| {
-            o.period_lock_date = None;
-        });
+    t.sim.update_org(ACME_TENANT_ID, |o| {
+        o.period_lock_date = None;
+    });
     let changed = t
         .api(Method::GET, "/Organisation")
         .header("If-Modified-Since", later)
@@ -347,4 +347,110 @@ async fn reference_data_validates_against_the_schemas_and_honours_if_modified_si
             .get("PeriodLockDate")
             .is_none()
     );
+}
+
+/// The list's `where` with `page=1`, form-encoded.
+fn where_page(clause: &str) -> String {
+    let mut url = reqwest::Url::parse("http://x/ManualJournals").unwrap();
+    url.query_pairs_mut()
+        .append_pair("where", clause)
+        .append_pair("page", "1");
+    format!("/ManualJournals?{}", url.query().unwrap())
+}
+
+fn ids_of(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = list["ManualJournals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["ManualJournalID"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn what_a_person_changes_in_xero_is_found_by_if_modified_since_and_a_date_range() {
+    let t = start().await;
+    let mut draft = balanced("SRM · key ddd", "2019-08-18");
+    draft["Status"] = json!("DRAFT");
+    let sent = vec![
+        balanced("SRM · key aaa", "2019-08-19"),
+        balanced("SRM · key bbb", "2019-08-19"),
+        draft,
+        balanced("SRM · key ccc", "2019-07-31"),
+    ];
+    t.put_journals(&wrap(sent), false).await;
+    let stored = t.sim.journals();
+    let id = |n: usize| stored[n].manual_journal_id.clone();
+    let posted_at = t.sim.clock().now();
+    t.sim.clock().advance(std::time::Duration::from_mins(10));
+
+    // Xero's screens: void a posted journal, delete a draft, edit amounts (still balanced).
+    assert!(
+        t.sim.delete_journal(ACME_TENANT_ID, &id(0)).is_err(),
+        "posted: void it"
+    );
+    t.sim.void_journal(ACME_TENANT_ID, &id(0)).unwrap();
+    t.sim.delete_journal(ACME_TENANT_ID, &id(2)).unwrap();
+    let edit = srm_xero_tests::sim::JournalEdit::of(&stored[1])
+        .grown_by(rust_decimal::Decimal::new(2_500, 2));
+    t.sim.edit_journal(ACME_TENANT_ID, &id(1), &edit).unwrap();
+    let mut lopsided = srm_xero_tests::sim::JournalEdit::of(&stored[3]);
+    lopsided.lines[0].line_amount += rust_decimal::Decimal::ONE;
+    assert!(
+        t.sim
+            .edit_journal(ACME_TENANT_ID, &id(3), &lopsided)
+            .is_err()
+    );
+
+    // Changed since the posting: exactly the three a person touched, with their new state.
+    let since = posted_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let changed: Value = body_json(
+        t.api(Method::GET, "/ManualJournals?page=1")
+            .header("If-Modified-Since", &since)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut expected = vec![id(0), id(1), id(2)];
+    expected.sort();
+    assert_eq!(ids_of(&changed), expected);
+    let by_id = |list: &Value, want: &str| {
+        list["ManualJournals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["ManualJournalID"] == want)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id(&changed, &id(0))["Status"], "VOIDED");
+    assert_eq!(by_id(&changed, &id(2))["Status"], "DELETED");
+    assert_eq!(
+        by_id(&changed, &id(1))["JournalLines"][0]["LineAmount"],
+        json!(150.0)
+    );
+
+    // A range of days, in Xero's DateTime form; deleted journals listed or not (unconfirmed).
+    let august = where_page("Date >= DateTime(2019,08,01) AND Date <= DateTime(2019,08,31)");
+    let mut in_august = vec![id(0), id(1), id(2)];
+    in_august.sort();
+    assert_eq!(ids_of(&body_json(t.get(&august).await).await), in_august);
+    t.sim.update_settings(|s| s.list_deleted = false);
+    let mut kept = vec![id(0), id(1)];
+    kept.sort();
+    assert_eq!(ids_of(&body_json(t.get(&august).await).await), kept);
+    let two = where_page(&format!(
+        r#"ManualJournalID==Guid("{}") OR ManualJournalID==Guid("{}")"#,
+        id(3).to_uppercase(),
+        id(1)
+    ));
+    let mut both = vec![id(1), id(3)];
+    both.sort();
+    assert_eq!(ids_of(&body_json(t.get(&two).await).await), both);
+    if let Some(spec) = spec("GET ManualJournals changed") {
+        spec.check("ManualJournals", &changed).unwrap();
+    }
 }

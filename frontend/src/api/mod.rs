@@ -21,7 +21,8 @@ use srm_xero_shared::api::{
     ChooseOrganisation, ConnectStart, ConnectionStatus, DraftAccept, DraftCreated, DraftPiece,
     DraftReceived, ExportCreated, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
     ExportedPostings, JournalDetail, MappingChange, MappingDocument, MappingHistoryEntry, NewDraft,
-    Progress, ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket, VoidRequest,
+    Progress, Reconciliation, ReconciliationQuery, ReferenceSnapshot, ResolveRequest, RetryRequest,
+    StreamTicket, VoidRequest,
 };
 
 pub use failure::{
@@ -129,6 +130,14 @@ pub trait Backend {
         _key: JournalKey,
         _request: ResolveRequest,
     ) -> Fut<JournalDetail> {
+        unavailable()
+    }
+    /// `POST /api/exports/{n}/journals/{key}/repost`: the new export.
+    fn repost(&self, _number: u64, _key: JournalKey) -> Fut<ExportCreated> {
+        unavailable()
+    }
+    /// `GET /api/reconciliation?from=&to=`.
+    fn reconciliation(&self, _query: ReconciliationQuery) -> Fut<Reconciliation> {
         unavailable()
     }
     /// The G/L feed from a date, every page.
@@ -347,6 +356,12 @@ impl Backend for HttpBackend {
     fn resolve(&self, number: u64, key: JournalKey, request: ResolveRequest) -> Fut<JournalDetail> {
         let path = format!("{}/resolve", key_path(number, &key));
         self.send(Request::post, &path, &request)
+    }
+    fn repost(&self, number: u64, key: JournalKey) -> Fut<ExportCreated> {
+        self.post(&format!("{}/repost", key_path(number, &key)))
+    }
+    fn reconciliation(&self, query: ReconciliationQuery) -> Fut<Reconciliation> {
+        self.get(&format!("/api/reconciliation{}", query.query()))
     }
     fn feed(&self, from: NaiveDate, on_page: OnPage) -> Fut<FeedRead> {
         let inner = Rc::clone(&self.inner);

@@ -7,6 +7,7 @@ pub mod mapping;
 pub mod modal;
 pub mod popup;
 pub mod preview;
+pub mod reconcile;
 
 use std::ops::Deref;
 use std::rc::Rc;

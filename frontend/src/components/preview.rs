@@ -301,3 +301,36 @@ fn journal_rows(journal: &PlannedJournal) -> Html {
         </tbody>
     }
 }
+
+/// Props of [`UnsyncedBanner`].
+#[derive(Properties, PartialEq)]
+pub struct UnsyncedProps {
+    /// Days before today with postings no export holds, oldest first (none: no banner).
+    pub days: Vec<chrono::NaiveDate>,
+    /// Preview from the first of them.
+    pub on_preview: Callback<chrono::NaiveDate>,
+}
+
+/// "3 unsynced days": postings that no export holds, and one click to preview from the first.
+#[component]
+pub fn UnsyncedBanner(props: &UnsyncedProps) -> Html {
+    let (Some(first), Some(last)) = (props.days.first().copied(), props.days.last().copied())
+    else {
+        return html! {};
+    };
+    let n = props.days.len();
+    let span = if first == last {
+        format::day(first)
+    } else {
+        format!("{} – {}", format::day(first), format::day(last))
+    };
+    let preview = props.on_preview.reform(move |_: MouseEvent| first);
+    html! {
+        <div class="panel banner row" role="status" data-testid="unsynced">
+            <span><strong>{ format!("{n} unsynced day{}", if n == 1 { "" } else { "s" }) }</strong>
+                { format!(": postings of {span} are in no export yet.") }</span>
+            <button type="button" name="preview-unsynced" class="actions" onclick={preview}>
+                { format!("Preview from {}", format::day(first)) }</button>
+        </div>
+    }
+}

@@ -100,7 +100,7 @@ impl Effects {
                 Ok(detail) => {
                     effects.dispatch(Action::ExportOpened(detail));
                     if !feed_ids.is_empty() {
-                        effects.read_exported(feed_ids, true);
+                        effects.read_exported(feed_ids, true, true);
                     }
                 }
                 Err(f) => effects.fail(Area::Export, f),

@@ -6,8 +6,17 @@
 //! not grow with the close, and every step is a short read or write, so progress answers and the
 //! worker's claims never wait for a whole Accept. One Accept plans at a time: the number it plans
 //! with (the narrations carry it) is the number it stores.
+//!
+//! The schedule and a re-post go through the same path with a draft of their own: the schedule
+//! takes every postable journal ([`Wanted::Postable`]), a re-post names the journal it replaces
+//! ([`Replacing`]), voided here in the transaction that stores the new export.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use srm_xero_shared::JournalKey;
+use srm_xero_shared::api::JournalState;
 
 use srm_xero_shared::api::{
     DraftAccept, DraftCreated, DraftPiece, DraftReceived, MAX_POSTINGS_PER_EXPORT, NewDraft,
@@ -19,7 +28,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::config::random_text;
 use crate::error::AppError;
-use crate::ledger::drafts::{self, Accepted, Draft};
+use crate::ledger::drafts::{self, Accepted, Draft, Replaces};
 use crate::ledger::write::{Actor, next_number};
 
 /// Postings Accept plans in one step (whole days: a day with more is a step of its own).
@@ -34,30 +43,64 @@ fn unknown(token: &str) -> AppError {
     ))
 }
 
+/// Who accepts: a person (a caller token's name and sub), or the schedule.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// The name the ledger records.
+    pub name: String,
+    /// The sub a draft is bound to.
+    pub sub: String,
+}
+
+impl Owner {
+    /// The caller's.
+    pub fn of(caller: &Caller) -> Owner {
+        Owner {
+            name: caller.name.clone(),
+            sub: caller.sub.clone(),
+        }
+    }
+
+    fn actor(&self) -> Actor<'_> {
+        Actor {
+            name: &self.name,
+            sub: &self.sub,
+        }
+    }
+}
+
+/// A re-post: journal `key` of export `export`, gone from Xero, whose postings the new export
+/// takes over (they are planned as free; the journal is voided here as the export is stored).
+#[derive(Debug, Clone)]
+pub struct Replacing {
+    /// Its export.
+    pub export: u64,
+    /// Its key.
+    pub key: JournalKey,
+    /// Its postings' ids.
+    pub postings: HashSet<String>,
+    /// What happened in Xero, for both histories ("voided in Xero (ManualJournalID …)").
+    pub what: String,
+}
+
+/// An Accept that stored an export, or found nothing to store ([`Wanted::Postable`] only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The new export's number; `None` when no journal was postable.
+    pub number: Option<u64>,
+    /// Journals it holds.
+    pub journals: usize,
+    /// Journals with problems left for a person.
+    pub held_back: usize,
+}
+
 /// `POST /api/drafts`: a new draft for `caller`.
 pub async fn create(
     state: &AppState,
     caller: &Caller,
     request: NewDraft,
 ) -> Result<DraftCreated, AppError> {
-    let token = random_text::<32>();
-    let (name, sub, at) = (caller.name.clone(), caller.sub.clone(), state.now());
-    let draft = token.clone();
-    let expires_at = state
-        .db()
-        .write(move |c| {
-            drafts::create(
-                c,
-                &draft,
-                request.from,
-                Actor {
-                    name: &name,
-                    sub: &sub,
-                },
-                at,
-            )
-        })
-        .await?;
+    let (token, expires_at) = open(state, &Owner::of(caller), request.from).await?;
     // Drafts left behind go now, a step at a time.
     tokio::spawn(sweep(state.clone()));
     Ok(DraftCreated {
@@ -68,9 +111,24 @@ pub async fn create(
     })
 }
 
-/// The caller's open draft `token`.
-async fn find(state: &AppState, caller: &Caller, token: &str) -> Result<Draft, AppError> {
-    let (key, sub, now) = (token.to_owned(), caller.sub.clone(), state.now());
+/// A new draft of `by`, synced from `from`: its token and when it expires.
+pub async fn open(
+    state: &AppState,
+    by: &Owner,
+    from: NaiveDate,
+) -> Result<(String, DateTime<Utc>), AppError> {
+    let token = random_text::<32>();
+    let (by, at, draft) = (by.clone(), state.now(), token.clone());
+    let expires_at = state
+        .db()
+        .write(move |c| drafts::create(c, &draft, from, by.actor(), at))
+        .await?;
+    Ok((token, expires_at))
+}
+
+/// The open draft `token` of `sub`.
+async fn find(state: &AppState, sub: &str, token: &str) -> Result<Draft, AppError> {
+    let (key, sub, now) = (token.to_owned(), sub.to_owned(), state.now());
     state
         .db()
         .read(move |c| drafts::find(c, &key, &sub, now))
@@ -85,23 +143,38 @@ pub async fn add(
     token: &str,
     piece: DraftPiece,
 ) -> Result<DraftReceived, AppError> {
-    if piece.postings.len() > PIECE_POSTINGS {
+    let received = add_postings(state, &caller.sub, token, piece.postings).await?;
+    Ok(DraftReceived { received })
+}
+
+/// Stores `postings` in the open draft `token` of `sub`: the distinct postings it holds now.
+pub async fn add_postings(
+    state: &AppState,
+    sub: &str,
+    token: &str,
+    postings: Vec<srm_xero_shared::Posting>,
+) -> Result<u64, AppError> {
+    if postings.len() > PIECE_POSTINGS {
         return Err(AppError::Invalid(format!(
             "a piece holds at most {PIECE_POSTINGS} postings; this one has {}: send them in smaller pieces",
-            piece.postings.len()
+            postings.len()
         )));
     }
-    let draft = find(state, caller, token).await?;
-    let received = state
+    let draft = find(state, sub, token).await?;
+    Ok(state
         .db()
-        .write(move |c| drafts::add(c, draft.id, &piece.postings, MAX_POSTINGS_PER_EXPORT))
-        .await?;
-    Ok(DraftReceived { received })
+        .write(move |c| drafts::add(c, draft.id, &postings, MAX_POSTINGS_PER_EXPORT))
+        .await?)
 }
 
 /// `DELETE /api/drafts/{draft}`.
 pub async fn discard(state: &AppState, caller: &Caller, token: &str) -> Result<(), AppError> {
-    let draft = find(state, caller, token).await?;
+    discard_of(state, &caller.sub, token).await
+}
+
+/// Deletes the open draft `token` of `sub` (its rows go with the sweep).
+pub async fn discard_of(state: &AppState, sub: &str, token: &str) -> Result<(), AppError> {
+    let draft = find(state, sub, token).await?;
     let now = state.now();
     if !state
         .db()
@@ -132,29 +205,45 @@ pub async fn sweep(state: AppState) {
 }
 
 /// `POST /api/drafts/{draft}/accept`: plans the draft, stores export #N, wakes the worker.
-/// It runs to its end even if the caller goes away meanwhile (a closed tab, a timeout): the
-/// export is then stored whole or not at all, and the draft is never left half-accepted.
 pub async fn accept(
     state: &AppState,
     caller: &Caller,
     token: &str,
     request: DraftAccept,
 ) -> Result<u64, AppError> {
-    let wanted = Arc::new(Wanted::new(request.journals)?);
-    let (state, caller, token) = (state.clone(), caller.clone(), token.to_owned());
-    tokio::spawn(async move { accept_in_turn(&state, &caller, &token, wanted).await })
+    let wanted = Wanted::new(request.journals)?;
+    accept_as(state, Owner::of(caller), token, wanted, None)
+        .await?
+        .number
+        .ok_or_else(|| AppError::internal("an Accept of named journals stored nothing"))
+}
+
+/// Accept of draft `token` by `by`: the `wanted` journals, replacing `replacing` when a re-post.
+/// It runs to its end even if the caller goes away meanwhile (a closed tab, a timeout): the
+/// export is then stored whole or not at all, and the draft is never left half-accepted.
+pub async fn accept_as(
+    state: &AppState,
+    by: Owner,
+    token: &str,
+    wanted: Wanted,
+    replacing: Option<Replacing>,
+) -> Result<Stored, AppError> {
+    let wanted = Arc::new(wanted);
+    let (state, token) = (state.clone(), token.to_owned());
+    tokio::spawn(async move { accept_in_turn(&state, &by, &token, wanted, replacing).await })
         .await
         .map_err(|e| AppError::internal(format!("Accept stopped: {e}")))?
 }
 
 async fn accept_in_turn(
     state: &AppState,
-    caller: &Caller,
+    by: &Owner,
     token: &str,
     wanted: Arc<Wanted>,
-) -> Result<u64, AppError> {
+    replacing: Option<Replacing>,
+) -> Result<Stored, AppError> {
     let _turn = state.accept_turn().lock().await;
-    let draft = find(state, caller, token).await?;
+    let draft = find(state, &by.sub, token).await?;
     if draft.received == 0 {
         return Err(AppError::Invalid(
             "the draft holds no postings: send them before Accept".into(),
@@ -170,41 +259,30 @@ async fn accept_in_turn(
             "this draft is already being accepted".into(),
         ));
     }
-    let stored = plan_and_store(state, caller, &draft, wanted).await;
-    if stored.is_err()
-        && let Err(e) = state
-            .db()
-            .write(move |c| drafts::end_accepting(c, id))
-            .await
+    let stored = plan_and_store(state, by, &draft, wanted, replacing).await;
+    if !matches!(
+        stored,
+        Ok(Stored {
+            number: Some(_),
+            ..
+        })
+    ) && let Err(e) = state
+        .db()
+        .write(move |c| drafts::end_accepting(c, id))
+        .await
     {
         tracing::error!(error = %e, "cannot reopen a draft after a refused Accept");
     }
     stored
 }
 
-async fn plan_and_store(
+/// Plans draft `draft` a run of dates at a time, staging its postable wanted journals.
+async fn plan_steps(
     state: &AppState,
-    caller: &Caller,
     draft: &Draft,
-    wanted: Arc<Wanted>,
-) -> Result<u64, AppError> {
-    let started = std::time::Instant::now();
-    let settings = crate::mapping::current(state).await?.settings;
-    if let Some(problem) = settings.check().first() {
-        return Err(AppError::Invalid(format!(
-            "the mapping cannot be used until an admin fixes it: {problem}"
-        )));
-    }
-    let reference = super::reference_for_export(state).await?;
-    let organisation = super::connected(state).await?;
-    let number = state.db().read(next_number).await?;
-    let planning = Arc::new(Planning {
-        settings,
-        reference,
-        from: draft.from,
-        number,
-        tenant: organisation.tenant_id.clone(),
-    });
+    planning: Arc<Planning>,
+    wanted: &Arc<Wanted>,
+) -> Result<Verdict, AppError> {
     let (id, from) = (draft.id, draft.from);
     let steps = state
         .db()
@@ -213,12 +291,13 @@ async fn plan_and_store(
     let mut verdict = Verdict::default();
     let mut staged = Vec::new();
     for (first, last) in steps {
-        let (planning, wanted) = (Arc::clone(&planning), Arc::clone(&wanted));
+        let (planning, wanted) = (Arc::clone(&planning), Arc::clone(wanted));
+        let before = verdict.postable();
         let picked = state
             .db()
             .read(move |c| {
                 let postings = drafts::postings_between(c, id, first, last)?;
-                replan::pick(c, &planning, &postings, &wanted)
+                replan::pick(c, &planning, &postings, &wanted, before)
             })
             .await?;
         staged.extend(verdict.add(picked));
@@ -238,35 +317,95 @@ async fn plan_and_store(
             .write(move |c| drafts::stage(c, id, &staged))
             .await?;
     }
+    Ok(verdict)
+}
+
+async fn plan_and_store(
+    state: &AppState,
+    by: &Owner,
+    draft: &Draft,
+    wanted: Arc<Wanted>,
+    replacing: Option<Replacing>,
+) -> Result<Stored, AppError> {
+    let started = std::time::Instant::now();
+    let settings = crate::mapping::current(state).await?.settings;
+    if let Some(problem) = settings.check().first() {
+        return Err(AppError::Invalid(format!(
+            "the mapping cannot be used until an admin fixes it: {problem}"
+        )));
+    }
+    let reference = super::reference_for_export(state).await?;
+    let organisation = super::connected(state).await?;
+    let number = state.db().read(next_number).await?;
+    let planning = Arc::new(Planning {
+        settings,
+        reference,
+        from: draft.from,
+        number,
+        tenant: organisation.tenant_id.clone(),
+        freed: replacing
+            .as_ref()
+            .map(|r| r.postings.clone())
+            .unwrap_or_default(),
+    });
+    let (id, from) = (draft.id, draft.from);
+    let verdict = plan_steps(state, draft, planning, &wanted).await?;
+    let held_back = verdict.held_back();
     let journals = verdict.judge(&wanted)?;
-    let (name, sub, at) = (caller.name.clone(), caller.sub.clone(), state.now());
+    if journals == 0 {
+        return Ok(Stored {
+            number: None,
+            journals,
+            held_back,
+        });
+    }
+    let (owner, at) = (by.clone(), state.now());
     let bound = organisation.clone();
+    let replaced = replacing.as_ref().map(|r| r.export);
     state
         .db()
         .change(move |c, seq| {
+            let replaces = replacing.as_ref().map(|r| Replaces {
+                export: r.export,
+                key: r.key.as_str(),
+                why: format!("{}; its postings are re-posted in export #{number}", r.what),
+                note: format!(
+                    "re-post of journal {} of export #{}, {}",
+                    r.key, r.export, r.what
+                ),
+            });
             let accepted = Accepted {
                 draft: id,
                 number,
                 from,
-                by: Actor {
-                    name: &name,
-                    sub: &sub,
-                },
+                by: owner.actor(),
                 at,
                 organisation: &bound,
+                replaces,
             };
             drafts::commit(c, &accepted, seq)
         })
         .await?;
+    if let Some(export) = replaced {
+        state
+            .hub()
+            .tally()
+            .moved(export, JournalState::Posted, JournalState::Voided, 1);
+    }
     tracing::info!(
         number,
         postings = draft.received,
         journals,
-        by = %caller.name,
+        held_back,
+        by = %by.name,
         organisation = %organisation.name,
         ms = started.elapsed().as_millis(),
         "export accepted"
     );
     state.hub().wake();
-    Ok(number)
+    Ok(Stored {
+        number: Some(number),
+        journals,
+        held_back,
+    })
 }

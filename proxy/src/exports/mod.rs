@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ExportDetail, ExportStatus, JournalState, OrganisationRef, Progress, RetryRequest, Waiting,
+    ExportDetail, ExportStatus, ExportSummary, JournalDetail, JournalState, OrganisationRef,
+    Progress, RetryRequest, Waiting,
 };
 
 use secrecy::ExposeSecret as _;
@@ -85,6 +86,7 @@ pub async fn retry(
         from: summary.from_date,
         number,
         tenant: organisation.tenant_id,
+        freed: std::collections::HashSet::new(),
     };
     let asked = Arc::clone(&wanted);
     let picked = state
@@ -107,7 +109,7 @@ pub async fn retry(
                 }
             }
             let postings = drafts::of_export(c, number, &ids)?;
-            replan::pick(c, &planning, &postings, &asked).map(Ok)
+            replan::pick(c, &planning, &postings, &asked, 0).map(Ok)
         })
         .await??;
     let mut verdict = Verdict::default();
@@ -144,7 +146,7 @@ async fn connected(state: &AppState) -> Result<OrganisationRef, AppError> {
 }
 
 /// The organisation an export is bound to, which must be the one connected now.
-async fn bound_and_connected(
+pub(crate) async fn bound_and_connected(
     state: &AppState,
     bound: Option<&OrganisationRef>,
 ) -> Result<OrganisationRef, AppError> {
@@ -232,15 +234,7 @@ pub async fn resolve(
             "{id:?} is not a ManualJournalID: copy the journal's id from Xero (e.g. 0a1b2c3d-…)"
         )));
     }
-    let asked = key.clone();
-    let (summary, journal) = state
-        .db()
-        .read(move |c| Ok((read::summary(c, number)?, read::journal(c, number, &asked)?)))
-        .await?;
-    let summary =
-        summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
-    let journal = journal
-        .ok_or_else(|| AppError::NotFound(format!("export #{number} has no journal {key}")))?;
+    let (summary, journal) = export_journal(state, number, key).await?;
     if journal.row.state != JournalState::NeedsAttention {
         return Err(AppError::Conflict(format!(
             "journal {key} is {}: only a journal that needs attention is marked posted by hand",
@@ -295,8 +289,26 @@ pub async fn resolve(
     Ok(())
 }
 
+/// Export `number` and its journal `key` (404 when either is not there).
+pub(crate) async fn export_journal(
+    state: &AppState,
+    number: u64,
+    key: &JournalKey,
+) -> Result<(ExportSummary, JournalDetail), AppError> {
+    let asked = key.clone();
+    let (summary, journal) = state
+        .db()
+        .read(move |c| Ok((read::summary(c, number)?, read::journal(c, number, &asked)?)))
+        .await?;
+    let summary =
+        summary.ok_or_else(|| AppError::NotFound(format!("there is no export #{number}")))?;
+    let journal = journal
+        .ok_or_else(|| AppError::NotFound(format!("export #{number} has no journal {key}")))?;
+    Ok((summary, journal))
+}
+
 /// `GET /ManualJournals/{id}` in `organisation`, paced with every other call to Xero.
-async fn fetch_journal(
+pub(crate) async fn fetch_journal(
     state: &AppState,
     organisation: &OrganisationRef,
     id: &str,

@@ -14,7 +14,7 @@ use srm_xero_shared::api::{JournalState, OrganisationRef};
 use srm_xero_shared::{PlannedJournal, Posting};
 
 use super::names::Named;
-use super::write::{Actor, Refused, next_number};
+use super::write::{Actor, Refused, next_number, note_export, replaced};
 use super::{i64_of, u64_of};
 
 /// How long a draft waits for its Accept.
@@ -327,8 +327,54 @@ pub fn stage(
     Ok(())
 }
 
+/// A re-post's journal, voided here as the export that takes over its postings is stored.
+#[derive(Debug, Clone)]
+pub struct Replaces<'a> {
+    /// Its export.
+    pub export: u64,
+    /// Its key.
+    pub key: &'a str,
+    /// Why it is voided (its history).
+    pub why: String,
+    /// Where the new journals came from (their history).
+    pub note: String,
+}
+
+/// Holds the postings of export `number`'s journals for `tenant`; refused, naming the export
+/// that holds one, when another live journal of the organisation took it first.
+fn hold_postings(tx: &Connection, number: i64, tenant: &str, draft: i64) -> Result<(), Refused> {
+    // Planning groups postings by date: each is dated as its journal.
+    let held = tx.execute(
+        "INSERT INTO journal_postings (journal, posting_id, posting_date, live, tenant_id)
+         SELECT j.id, p.value, j.date, 1, ?2
+         FROM journals j, json_each(j.planned, '$.postings') p WHERE j.export = ?1",
+        params![number, tenant],
+    );
+    match held {
+        Ok(_) => {}
+        // The partial unique index: another live journal of the organisation took one first.
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let (posting, export) = tx.query_row(
+                "SELECT p.value, j.export
+                 FROM temp.staged_journals s, json_each(s.planned, '$.postings') p
+                 JOIN journal_postings jp ON jp.posting_id = p.value AND jp.live = 1
+                   AND (jp.tenant_id IS NULL OR jp.tenant_id = ?2)
+                 JOIN journals j ON j.id = jp.journal
+                 WHERE s.draft = ?1 LIMIT 1",
+                params![draft, tenant],
+                |r| Ok((r.get::<_, String>(0)?, u64_of(r.get(1)?))),
+            )?;
+            return Err(Refused::AlreadyLive { posting, export });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 /// The export Accept makes of a draft.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Accepted<'a> {
     /// The draft.
     pub draft: i64,
@@ -342,6 +388,8 @@ pub struct Accepted<'a> {
     pub at: DateTime<Utc>,
     /// The organisation it is accepted for: its journals go nowhere else.
     pub organisation: &'a OrganisationRef,
+    /// A re-post: the journal it replaces.
+    pub replaces: Option<Replaces<'a>>,
 }
 
 /// Stores export `accepted.number` with the staged journals (pending), their postings (held
@@ -355,6 +403,18 @@ pub fn commit(conn: &mut Connection, accepted: &Accepted<'_>, seq: u64) -> Resul
             "export #{} was made by another Accept meanwhile: press Accept again",
             accepted.number
         )));
+    }
+    if let Some(old) = &accepted.replaces {
+        // Its postings are freed before the new journals hold them.
+        replaced(
+            &tx,
+            seq,
+            old.export,
+            old.key,
+            accepted.by,
+            &old.why,
+            accepted.at,
+        )?;
     }
     let tenant = accepted.organisation.tenant_id.as_str();
     let number = i64_of(accepted.number);
@@ -396,33 +456,7 @@ pub fn commit(conn: &mut Connection, accepted: &Accepted<'_>, seq: u64) -> Resul
             accepted.draft
         ],
     )?;
-    // Planning groups postings by date: each is dated as its journal.
-    let held = tx.execute(
-        "INSERT INTO journal_postings (journal, posting_id, posting_date, live, tenant_id)
-         SELECT j.id, p.value, j.date, 1, ?2
-         FROM journals j, json_each(j.planned, '$.postings') p WHERE j.export = ?1",
-        params![number, tenant],
-    );
-    match held {
-        Ok(_) => {}
-        // The partial unique index: another live journal of the organisation took one first.
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            let (posting, export) = tx.query_row(
-                "SELECT p.value, j.export
-                 FROM temp.staged_journals s, json_each(s.planned, '$.postings') p
-                 JOIN journal_postings jp ON jp.posting_id = p.value AND jp.live = 1
-                   AND (jp.tenant_id IS NULL OR jp.tenant_id = ?2)
-                 JOIN journals j ON j.id = jp.journal
-                 WHERE s.draft = ?1 LIMIT 1",
-                params![accepted.draft, tenant],
-                |r| Ok((r.get::<_, String>(0)?, u64_of(r.get(1)?))),
-            )?;
-            return Err(Refused::AlreadyLive { posting, export });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    hold_postings(&tx, number, tenant, accepted.draft)?;
     tx.execute(
         "INSERT INTO history (journal, at, who, what)
          SELECT id, ?2, ?3, ?4 FROM journals WHERE export = ?1 ORDER BY id",
@@ -436,6 +470,9 @@ pub fn commit(conn: &mut Connection, accepted: &Accepted<'_>, seq: u64) -> Resul
             )
         ],
     )?;
+    if let Some(old) = &accepted.replaces {
+        note_export(&tx, accepted.number, accepted.by, &old.note, accepted.at)?;
+    }
     tx.execute(
         "DELETE FROM temp.staged_journals WHERE draft = ?1",
         [accepted.draft],

@@ -41,6 +41,13 @@ pub struct Claimed {
     pub keys_used: u32,
 }
 
+/// A journal as stored in `journals.planned` (JSON), read from result column `column`.
+pub fn planned_of(text: &str, column: usize) -> rusqlite::Result<PlannedJournal> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// `u64` from SQLite's `i64` (numbers we wrote are never negative).
 pub fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()

@@ -1,11 +1,12 @@
-//! States in SQL: the one place journal states and export statuses become text and back, through
-//! the shared enums' name tables (`as_str`/`FromStr`). A stored name the enum does not know is an
-//! error (a corrupt or newer database), never a silent default.
+//! States in SQL: the one place journal states, export statuses and the close's run triggers and
+//! outcomes become text and back, through the shared enums' name tables (`as_str`/`FromStr`). A
+//! stored name the enum does not know is an error (a corrupt or newer database), never a silent
+//! default.
 
 use std::str::FromStr;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use srm_xero_shared::api::{ExportStatus, JournalState};
+use srm_xero_shared::api::{ExportStatus, JournalState, RunOutcome, RunTrigger};
 
 /// An enum stored by its name: `params![Named(JournalState::Posting)]`, `r.get::<_, Named<_>>(0)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,18 @@ impl Name for JournalState {
 }
 
 impl Name for ExportStatus {
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Name for RunTrigger {
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Name for RunOutcome {
     fn name(self) -> &'static str {
         self.as_str()
     }

@@ -6,20 +6,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Params, params};
-use srm_xero_shared::PlannedJournal;
 use srm_xero_shared::api::{JournalState, OrganisationRef};
 
 use super::calls::{self, Call, Work};
 use super::names::Named;
 use super::tally::Tally;
 use super::write::{json_list, set_live};
-use super::{Claimed, WORKER, i64_of, note, settle_status, u64_of};
-
-fn planned_of(text: &str) -> rusqlite::Result<PlannedJournal> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
+use super::{Claimed, WORKER, i64_of, note, planned_of, settle_status, u64_of};
 
 /// Journals read by `sql`, which selects `id, export, planned, keys_used`.
 pub(super) fn claimed_rows(
@@ -33,7 +26,7 @@ pub(super) fn claimed_rows(
             Ok(Claimed {
                 id: r.get(0)?,
                 export: u64_of(r.get(1)?),
-                planned: planned_of(&r.get::<_, String>(2)?)?,
+                planned: planned_of(&r.get::<_, String>(2)?, 2)?,
                 keys_used: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(u32::MAX),
             })
         })?

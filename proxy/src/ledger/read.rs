@@ -10,7 +10,7 @@ use srm_xero_shared::api::{
 use srm_xero_shared::{JournalKey, PlannedJournal};
 
 use super::names::Named;
-use super::{i64_of, u64_of, write::live_exports};
+use super::{i64_of, planned_of, u64_of, write::live_exports};
 
 /// A link to a manual journal in Xero.
 pub fn xero_url(id: &str) -> String {
@@ -141,10 +141,7 @@ struct Stored {
 }
 
 fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
-    let planned_text: String = r.get(1)?;
-    let planned: PlannedJournal = serde_json::from_str(&planned_text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let planned = planned_of(&r.get::<_, String>(1)?, 1)?;
     let messages: String = r.get(4)?;
     let xero_id: Option<String> = r.get(3)?;
     let voided = voided(r, 5)?;
@@ -295,4 +292,54 @@ pub fn pending_for(conn: &Connection, tenant: &str) -> rusqlite::Result<u64> {
         params![Named(JournalState::Pending), tenant],
         |r| r.get::<_, i64>(0).map(u64_of),
     )
+}
+
+/// A journal this proxy posted, as the ledger holds it (for reconciliation).
+#[derive(Debug, Clone)]
+pub struct PostedRow {
+    /// The export that posted it.
+    pub export: u64,
+    /// Xero's ManualJournalID.
+    pub xero_id: String,
+    /// The journal as sent.
+    pub planned: PlannedJournal,
+    /// When its export was accepted (it reached Xero after that).
+    pub accepted_at: DateTime<Utc>,
+}
+
+/// The journals posted to `tenant` dated `from..=to`, by date, at most `limit` (one more tells
+/// the caller there are too many).
+pub fn posted_between(
+    conn: &Connection,
+    tenant: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: usize,
+) -> rusqlite::Result<Vec<PostedRow>> {
+    let mut statement = conn.prepare(
+        "SELECT j.export, j.xero_id, j.planned, e.created_at
+         FROM journals j JOIN exports e ON e.number = j.export
+         WHERE j.state = ?1 AND j.tenant_id = ?2 AND j.date BETWEEN ?3 AND ?4
+           AND j.xero_id IS NOT NULL
+         ORDER BY j.date, j.id LIMIT ?5",
+    )?;
+    statement
+        .query_map(
+            params![
+                Named(JournalState::Posted),
+                tenant,
+                from,
+                to,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| {
+                Ok(PostedRow {
+                    export: u64_of(r.get(0)?),
+                    xero_id: r.get(1)?,
+                    planned: planned_of(&r.get::<_, String>(2)?, 2)?,
+                    accepted_at: r.get(3)?,
+                })
+            },
+        )?
+        .collect()
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension as _, params};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use srm_xero_shared::PlannedJournal;
 use srm_xero_shared::api::JournalState;
 
@@ -280,6 +280,59 @@ pub fn retry(
     Ok(())
 }
 
+/// A posted journal that Xero no longer holds as posted (voided or deleted there) gives its
+/// postings to a re-post: voided here with `why`, its postings freed, in `tx` (the re-post's
+/// Accept). Answers the state it left.
+pub fn replaced(
+    tx: &Transaction<'_>,
+    seq: u64,
+    export: u64,
+    key: &str,
+    by: Actor<'_>,
+    why: &str,
+    at: DateTime<Utc>,
+) -> Result<JournalState, Refused> {
+    let (id, state) = found(tx, export, key)?;
+    if state != JournalState::Posted {
+        return Err(Refused::State(format!(
+            "journal {key} is {state}: only a posted journal is re-posted"
+        )));
+    }
+    tx.execute(
+        "UPDATE journals SET state = ?2, voided_by = ?3, voided_at = ?4, void_reason = ?5,
+           updated_at = ?4, seq = ?6 WHERE id = ?1",
+        params![
+            id,
+            Named(JournalState::Voided),
+            by.name,
+            at,
+            why,
+            i64_of(seq)
+        ],
+    )?;
+    set_live(tx, id, false)?;
+    note(tx, id, at, by.name, &format!("voided: {why}"))?;
+    settle_status(tx, export)?;
+    Ok(state)
+}
+
+/// Adds `what` to the history of every journal of `export` (a re-post notes where its journals
+/// came from).
+pub fn note_export(
+    tx: &Transaction<'_>,
+    export: u64,
+    by: Actor<'_>,
+    what: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO history (journal, at, who, what)
+         SELECT id, ?2, ?3, ?4 FROM journals WHERE export = ?1",
+        params![i64_of(export), at, by.name, what],
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -339,6 +392,7 @@ pub(crate) mod tests {
             by,
             at: at(),
             organisation: &organisation(tenant),
+            replaces: None,
         };
         let stored = drafts::commit(conn, &accepted, 1);
         if stored.is_err() {

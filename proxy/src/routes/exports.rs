@@ -1,18 +1,21 @@
 //! `/api/exports` and `/api/exported`: SRM's Export Transaction # — find, read, follow (plain
-//! GET or server-sent events, each saying what changed since a number), retry, void, and resolve
-//! a journal that needs attention. Exports are made by Accept of a draft (`routes/drafts.rs`).
+//! GET or server-sent events, each saying what changed since a number), retry, void, resolve a
+//! journal that needs attention, and re-post one voided or deleted in Xero. Exports are made by
+//! Accept of a draft (`routes/drafts.rs`).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
-    ApiError, EXPORTED_LOOKUP_IDS, ExportDetail, ExportSearch, ExportSummary, ExportedLookup,
-    ExportedPostings, JournalDetail, Progress, ResolveRequest, RetryRequest, VoidRequest,
+    ApiError, EXPORTED_LOOKUP_IDS, ExportCreated, ExportDetail, ExportSearch, ExportSummary,
+    ExportedLookup, ExportedPostings, JournalDetail, Progress, ResolveRequest, RetryRequest,
+    VoidRequest,
 };
 
 use crate::AppState;
@@ -302,4 +305,26 @@ pub async fn resolve(
     let key = key_of(&key)?;
     crate::exports::resolve(&state, &caller, n, &key, &request.manual_journal_id).await?;
     journal_now(&state, n, key).await.map(Json)
+}
+
+/// Re-post a journal that was voided or deleted in Xero after it was posted: Xero is asked
+/// first; its postings, planned again with today's mapping, become a new export, recorded in
+/// both journals' histories (the old one is voided here).
+#[utoipa::path(post, path = "/api/exports/{n}/journals/{key}/repost", tag = "exports",
+    security(("caller_token" = [])),
+    params(("n" = u64, Path, description = "Export Transaction #"), ("key" = String, Path, description = "Journal key")),
+    responses(
+        (status = 201, description = "ExportCreated: the new export's number", body = ExportCreated),
+        (status = 404, description = "ApiError: no such export or journal", body = ApiError),
+        (status = 409, description = "ApiError: not posted here, still standing in Xero (void an edited copy there first), its organisation not connected, or its postings held by another export", body = ApiError),
+        (status = 422, description = "ApiError: with today's mapping its postings cannot be posted (per-journal problems)", body = ApiError),
+        (status = 502, description = "ApiError: Xero could not be asked", body = ApiError)))]
+pub async fn repost(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((n, key)): ApiPath<(u64, String)>,
+) -> Result<(StatusCode, Json<ExportCreated>), AppError> {
+    let key = key_of(&key)?;
+    let number = crate::repost::repost(&state, &caller, n, &key).await?;
+    Ok((StatusCode::CREATED, Json(ExportCreated { number })))
 }

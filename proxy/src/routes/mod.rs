@@ -10,7 +10,9 @@ pub mod exports;
 pub mod health;
 pub mod mapping;
 pub mod openapi;
+pub mod reconciliation;
 pub mod reference;
+pub mod schedule;
 pub mod tickets;
 
 use axum::Router;
@@ -52,6 +54,13 @@ pub fn api() -> Router<AppState> {
             "/api/exports/{n}/journals/{key}/resolve",
             post(exports::resolve),
         )
+        .route(
+            "/api/exports/{n}/journals/{key}/repost",
+            post(exports::repost),
+        )
+        .route("/api/reconciliation", get(reconciliation::reconciliation))
+        .route("/api/schedule", get(schedule::status))
+        .route("/api/schedule/run", post(schedule::run))
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(api_method_not_allowed)

@@ -164,6 +164,10 @@ impl Modify for CommonAnswers {
         super::exports::retry,
         super::exports::void,
         super::exports::resolve,
+        super::exports::repost,
+        super::reconciliation::reconciliation,
+        super::schedule::status,
+        super::schedule::run,
         document,
     ),
     modifiers(&CallerToken, &CommonAnswers)

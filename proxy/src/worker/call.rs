@@ -151,11 +151,8 @@ async fn read_answer(
             retry_after,
             problem,
         } => {
-            let until = ctx.state.now()
-                + chrono::TimeDelta::from_std(retry_after)
-                    .unwrap_or(chrono::TimeDelta::seconds(60));
             ctx.pacer()
-                .hold_until(until, format!("Xero's rate limit ({problem})"));
+                .rate_limited(ctx.state.now(), retry_after, &problem);
             Step::Again
         }
         XeroError::Unauthorized(detail) if !*refreshed => {

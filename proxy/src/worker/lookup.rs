@@ -1,5 +1,5 @@
-//! Looking journals up in Xero in bulk: one paged `GET /ManualJournals` whose `where` names every
-//! journal of a batch (`Narration.Contains("key …") OR …`), matched here by key — never one GET
+//! Looking journals up in Xero in bulk: one paged `GET /ManualJournals` ([`list_path`]) whose
+//! `where` names every journal of a batch (`Narration.Contains("key …") OR …`), matched here by key — never one GET
 //! per journal. A journal of Xero's is one of ours when its narration is exactly the one sent, or
 //! when its own key (the last marker of its narration) is ours: a journal whose division merely
 //! mentions our key is someone else's.
@@ -9,16 +9,14 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
 use srm_xero_shared::JournalKey;
-use srm_xero_shared::xero::ManualJournals;
 use srm_xero_shared::xero::limits::JOURNALS_PER_CALL;
+use srm_xero_shared::xero::{ManualJournalStatus, ManualJournals};
 
 use super::Ctx;
 use super::pacing::wait_until;
 use crate::ledger::Claimed;
+use crate::xero::journals::{list_path, more_pages};
 use crate::xero::{Fetched, XeroError};
-
-/// Xero's page size for manual journals.
-const PAGE: usize = 100;
 
 /// The `where` clause naming each journal's marker.
 pub fn where_clause(journals: &[Claimed]) -> String {
@@ -29,13 +27,6 @@ pub fn where_clause(journals: &[Claimed]) -> String {
         .join(" OR ")
 }
 
-/// A query string of `pairs`, form-encoded.
-fn query(pairs: &[(&str, &str)]) -> String {
-    let mut url = reqwest::Url::parse("http://query.invalid/").expect("a valid URL");
-    url.query_pairs_mut().extend_pairs(pairs);
-    url.query().unwrap_or_default().to_owned()
-}
-
 /// Which of `journals` Xero's `list` holds: key → ManualJournalIDs (several: a duplicate).
 pub fn matches(journals: &[Claimed], list: &ManualJournals) -> HashMap<JournalKey, Vec<String>> {
     let mut found: HashMap<JournalKey, Vec<String>> = HashMap::new();
@@ -43,6 +34,14 @@ pub fn matches(journals: &[Claimed], list: &ManualJournals) -> HashMap<JournalKe
         let Some(id) = &theirs.manual_journal_id else {
             continue;
         };
+        // A voided or deleted copy (a journal re-posted after it was voided in Xero carries
+        // the same key) is not the journal in Xero.
+        if matches!(
+            theirs.status,
+            Some(ManualJournalStatus::Voided | ManualJournalStatus::Deleted)
+        ) {
+            continue;
+        }
         let own_key = JournalKey::last_in(&theirs.narration);
         let ours = journals.iter().find(|j| {
             theirs.narration == j.planned.narration || own_key.as_ref() == Some(&j.planned.key)
@@ -68,19 +67,11 @@ pub(crate) async fn find(
         let clause = where_clause(batch);
         let mut page = 1usize;
         loop {
-            let path = format!(
-                "/api.xro/2.0/ManualJournals?{}",
-                query(&[("where", &clause), ("page", &page.to_string())])
-            );
-            let list = get(ctx, tenant, &path).await;
+            let list = get(ctx, tenant, &list_path(Some(&clause), page)).await;
             for (key, ids) in matches(batch, &list) {
                 found.entry(key).or_insert_with(Vec::new).extend(ids);
             }
-            let more = match &list.pagination {
-                Some(p) => p.page_count > u32::try_from(page).unwrap_or(u32::MAX),
-                None => list.manual_journals.len() >= PAGE,
-            };
-            if !more {
+            if !more_pages(&list, page) {
                 break;
             }
             page += 1;
@@ -110,11 +101,8 @@ async fn get(ctx: &Ctx, tenant: &str, path: &str) -> ManualJournals {
                 retry_after,
                 problem,
             }) => {
-                let until = ctx.state.now()
-                    + chrono::TimeDelta::from_std(retry_after)
-                        .unwrap_or(chrono::TimeDelta::seconds(60));
                 ctx.pacer()
-                    .hold_until(until, format!("Xero's rate limit ({problem})"));
+                    .rate_limited(ctx.state.now(), retry_after, &problem);
                 continue;
             }
             Err(XeroError::Unauthorized(detail)) => {
@@ -156,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_that_only_mentions_our_key_is_not_ours() {
+    fn a_journal_that_only_mentions_our_key_or_is_voided_is_not_ours() {
         let ours = claimed(&["GL-1"], "Division Turkey Creek");
         let other_key = JournalKey::from_posting_ids(["GL-9"]);
         let list = ManualJournals {
@@ -174,6 +162,10 @@ mod tests {
                     &format!("{} (edited in Xero)", ours.planned.narration),
                     "mine-too",
                 ),
+                ManualJournal {
+                    status: Some(ManualJournalStatus::Voided),
+                    ..theirs(&ours.planned.narration, "voided-copy")
+                },
             ],
             ..ManualJournals::default()
         };
@@ -184,10 +176,6 @@ mod tests {
         assert_eq!(
             clause,
             format!("Narration.Contains(\"key {}\")", ours.planned.key)
-        );
-        assert_eq!(
-            query(&[("where", "Narration.Contains(\"key a\") OR x")]),
-            "where=Narration.Contains%28%22key+a%22%29+OR+x"
         );
     }
 }

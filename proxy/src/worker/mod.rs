@@ -99,6 +99,7 @@ impl Ctx {
                 Err(e) => {
                     let reason = match e {
                         XeroError::ReconnectNeeded => {
+                            crate::alerts::reconnect_if_needed(&self.state).await;
                             "reconnect needed: Xero refused the connection's tokens; an admin must connect to Xero again".to_owned()
                         }
                         XeroError::NotConnected => {

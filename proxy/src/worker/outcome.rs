@@ -154,6 +154,9 @@ pub(crate) async fn record_each(ctx: &Ctx, outcomes: Vec<(Claimed, Outcome)>) {
         .iter()
         .filter(|(_, o)| !matches!(o, Outcome::Requeue(_)))
         .count() as u64;
+    let mut exports: Vec<u64> = outcomes.iter().map(|(j, _)| j.export).collect();
+    exports.sort_unstable();
+    exports.dedup();
     let tally = ctx.hub().tally().clone();
     let recorded = ctx
         .state
@@ -165,6 +168,27 @@ pub(crate) async fn record_each(ctx: &Ctx, outcomes: Vec<(Claimed, Outcome)>) {
         tracing::error!(error = %e, "cannot record outcomes");
     }
     ctx.hub().settled(now, settled);
+    for export in exports {
+        alert_if_settled(ctx, export).await;
+    }
+}
+
+/// An export whose last journal just settled with failed or needs-attention journals raises its
+/// alert (once; the alert task delivers it, posting does not wait).
+async fn alert_if_settled(ctx: &Ctx, export: u64) {
+    match ctx.hub().tally().standing(ctx.state.db(), export).await {
+        Ok(Some(standing)) => {
+            crate::alerts::export_settled(
+                &ctx.state,
+                export,
+                &standing.counts,
+                standing.organisation.as_ref().map(|o| o.name.as_str()),
+            )
+            .await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, export, "cannot read an export's counts"),
+    }
 }
 
 /// Adds `what` to each journal's history.

@@ -18,6 +18,8 @@ use crate::AppState;
 const TICK: Duration = Duration::from_millis(50);
 /// How long to wait when the day budget is used up and Xero has not said until when.
 const DAY_PAUSE: TimeDelta = TimeDelta::minutes(30);
+/// Why calls wait when the day budget is used up.
+const DAY_REASON: &str = "Xero's daily call limit is used up";
 
 /// The pacing state.
 #[derive(Debug)]
@@ -33,9 +35,18 @@ struct State {
     /// When each call in the window was let through.
     sent: VecDeque<DateTime<Utc>>,
     /// No call before this (a 429's Retry-After), and why.
-    hold: Option<(DateTime<Utc>, String)>,
+    hold: Option<Hold>,
     /// Xero's last `X-DayLimit-Remaining`.
     day_remaining: Option<u64>,
+}
+
+/// Calls held until a time.
+#[derive(Debug, Clone)]
+struct Hold {
+    until: DateTime<Utc>,
+    reason: String,
+    /// Held by Xero's daily limit.
+    day: bool,
 }
 
 /// What [`Pacer::check`] decided at one instant.
@@ -87,22 +98,26 @@ impl Pacer {
     fn decide(&self, now: DateTime<Utc>, take: bool) -> Decision {
         let mut state = self.state();
         let window = state.window;
-        if let Some((until, reason)) = state.hold.clone() {
-            if now < until {
+        if let Some(hold) = state.hold.clone() {
+            if now < hold.until {
                 return Decision::Wait {
-                    until,
-                    reason: Some(reason),
+                    until: hold.until,
+                    reason: Some(hold.reason),
                 };
             }
             state.hold = None;
         }
         if state.day_remaining == Some(0) {
             let until = now + DAY_PAUSE;
-            state.hold = Some((until, "Xero's daily call limit is used up".to_owned()));
+            state.hold = Some(Hold {
+                until,
+                reason: DAY_REASON.to_owned(),
+                day: true,
+            });
             state.day_remaining = None;
             return Decision::Wait {
                 until,
-                reason: Some("Xero's daily call limit is used up".to_owned()),
+                reason: Some(DAY_REASON.to_owned()),
             };
         }
         while state.sent.front().is_some_and(|t| now - *t >= window) {
@@ -129,12 +144,36 @@ impl Pacer {
         self.state().sent.pop_back();
     }
 
-    /// Xero said to wait until `until` (a 429).
+    /// Xero said to wait until `until` (a 429), because of `reason`.
     pub fn hold_until(&self, until: DateTime<Utc>, reason: String) {
+        self.hold(Hold {
+            until,
+            reason,
+            day: false,
+        });
+    }
+
+    fn hold(&self, hold: Hold) {
         let mut state = self.state();
-        if state.hold.as_ref().is_none_or(|(t, _)| *t < until) {
-            state.hold = Some((until, reason));
+        if state.hold.as_ref().is_none_or(|h| h.until < hold.until) {
+            state.hold = Some(hold);
         }
+    }
+
+    /// Xero answered 429 at `now`: every call waits its `Retry-After` (a minute when it gave
+    /// none that reads), and progress names the limit (`problem`: minute, day, …).
+    pub fn rate_limited(&self, now: DateTime<Utc>, retry_after: Duration, problem: &str) {
+        self.hold(Hold {
+            until: now + TimeDelta::from_std(retry_after).unwrap_or(TimeDelta::seconds(60)),
+            reason: format!("Xero's rate limit ({problem})"),
+            day: problem.eq_ignore_ascii_case("day"),
+        });
+    }
+
+    /// Whether Xero's daily limit holds calls now (a 429 of the `day` problem, or the day's
+    /// budget used up).
+    pub fn day_spent(&self) -> bool {
+        self.state().hold.as_ref().is_some_and(|h| h.day)
     }
 
     /// Xero's `X-DayLimit-Remaining` after a call.
@@ -159,6 +198,9 @@ impl Pacer {
             match self.decide(now, take) {
                 Decision::Go => return,
                 Decision::Wait { until, reason } => {
+                    if self.day_spent() {
+                        crate::alerts::day_limit(state, until).await;
+                    }
                     if let Some(reason) = reason {
                         let secs = (until - now).num_seconds().max(1);
                         state.hub().set_waiting(Some(Waiting {
@@ -175,13 +217,18 @@ impl Pacer {
 
 /// Waits until the proxy's clock reaches `until`.
 pub async fn wait_until(state: &AppState, until: DateTime<Utc>) {
+    wait_until_by(state, until, TICK).await;
+}
+
+/// Waits until the proxy's clock reaches `until`, looking at it every `tick` at least.
+pub async fn wait_until_by(state: &AppState, until: DateTime<Utc>, tick: Duration) {
     loop {
         let now = state.now();
         if now >= until {
             return;
         }
-        let left = (until - now).to_std().unwrap_or(TICK);
-        tokio::time::sleep(left.min(TICK)).await;
+        let left = (until - now).to_std().unwrap_or(tick);
+        tokio::time::sleep(left.min(tick)).await;
     }
 }
 
@@ -226,6 +273,26 @@ mod tests {
             }
         );
         assert_eq!(pacer.check(at(38)), Decision::Go);
+    }
+
+    #[test]
+    fn only_the_day_limit_counts_as_the_day_spent() {
+        let pacer = Pacer::new(WorkerSettings::default());
+        pacer.rate_limited(at(0), Duration::from_secs(38), "minute");
+        assert!(!pacer.day_spent());
+        assert_eq!(
+            pacer.check(at(1)),
+            Decision::Wait {
+                until: at(38),
+                reason: Some("Xero's rate limit (minute)".into())
+            }
+        );
+        pacer.rate_limited(at(1), Duration::from_hours(5), "Day");
+        assert!(pacer.day_spent());
+        let fresh = Pacer::new(WorkerSettings::default());
+        fresh.day_remaining(0);
+        assert!(matches!(fresh.check(at(0)), Decision::Wait { .. }));
+        assert!(fresh.day_spent());
     }
 
     #[test]

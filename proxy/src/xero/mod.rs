@@ -4,6 +4,7 @@
 
 pub mod attempt;
 pub mod connection;
+pub mod journals;
 pub mod oauth;
 
 use std::time::Duration;

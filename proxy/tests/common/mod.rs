@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod exports;
+pub mod feed;
+pub mod receivers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub struct Popup {
 /// A running proxy, its simulator and its data folder.
 pub struct TestApp {
     pub worker: srm_xero_proxy::worker::WorkerSettings,
+    /// The unattended close's settings, kept for restarts.
+    pub close: srm_xero_proxy::config::CloseSettings,
     pub app: Option<App>,
     /// The URL of a proxy running in another process (the benchmark's), used instead of `app`.
     pub remote: Option<String>,
@@ -110,9 +114,11 @@ pub async fn spawn_configured(
         .unwrap();
     let mut settings = config(&sim, data.path(), dist.path());
     edit(&mut settings);
+    let close = settings.close.clone();
     let app = srm_xero_proxy::serve_on(listener, settings, options(&sim, worker)).unwrap();
     TestApp {
         worker,
+        close,
         app: Some(app),
         remote: None,
         sim,
@@ -147,6 +153,7 @@ pub fn config(sim: &SimHandle, data: &Path, dist: &Path) -> Config {
         tokens: TokenRules::default(),
         limits: test_limits(),
         idempotency_key_life: None,
+        close: srm_xero_proxy::config::CloseSettings::default(),
         demo: false,
     }
 }
@@ -208,7 +215,7 @@ impl TestApp {
         }
     }
 
-    /// Stops the proxy and starts a new one on the same data folder.
+    /// Stops the proxy and starts a new one on the same data folder (and the same close).
     pub async fn restart(&mut self) {
         self.restart_on("127.0.0.1:0").await;
     }
@@ -219,16 +226,25 @@ impl TestApp {
         self.restart_on(&address).await;
     }
 
+    /// Stops the proxy, lets `downtime` pass on the shared clock, and starts it again.
+    pub async fn restart_after(&mut self, downtime: std::time::Duration) {
+        self.app.take().unwrap().shutdown().await.unwrap();
+        self.sim.clock().advance(downtime);
+        self.start_on("127.0.0.1:0").await;
+    }
+
     async fn restart_on(&mut self, address: &str) {
         self.app.take().unwrap().shutdown().await.unwrap();
+        self.start_on(address).await;
+    }
+
+    async fn start_on(&mut self, address: &str) {
         let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        self.app = Some(start_proxy_with(
-            listener,
-            &self.sim,
-            self.data.path(),
-            self.dist.path(),
-            self.worker,
-        ));
+        let mut settings = config(&self.sim, self.data.path(), self.dist.path());
+        settings.close = self.close.clone();
+        self.app = Some(
+            srm_xero_proxy::serve_on(listener, settings, options(&self.sim, self.worker)).unwrap(),
+        );
     }
 
     pub fn now(&self) -> DateTime<Utc> {

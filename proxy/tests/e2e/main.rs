@@ -7,6 +7,7 @@
 mod demo;
 mod large_export;
 mod mapping_screen;
+mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -5,33 +5,15 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::gate::{self, Need};
 use super::model::Organisation;
 use super::state::Shared;
-use super::wire::{self, header_text, json_answer, ms_date, ms_day};
-
-/// Parses `If-Modified-Since` in the HTTP date form or Xero's ISO form.
-fn modified_since(headers: &HeaderMap) -> Option<DateTime<Utc>> {
-    let text = header_text(headers, header::IF_MODIFIED_SINCE.as_str())?;
-    DateTime::parse_from_rfc2822(text)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|d| d.with_timezone(&Utc))
-        })
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-                .ok()
-                .map(|d| d.and_utc())
-        })
-}
+use super::wire::{self, json_answer, modified_since, ms_date, ms_day};
 
 #[derive(Debug, Clone, Copy)]
 enum Resource {

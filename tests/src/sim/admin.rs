@@ -1,10 +1,11 @@
 //! The simulator's own control endpoints under `/_sim` (used by the binary's users, the demo and
-//! browser tests): faults, releasing held calls, the clock, and inspection.
+//! browser tests): faults, releasing held calls, the clock, inspection, and what a person does to
+//! a journal in Xero (void, delete, edit).
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -13,7 +14,8 @@ use serde_json::{Value, json};
 use super::faults::Fault;
 use super::inspect;
 use super::model::StoredJournal;
-use super::state::Shared;
+use super::person::{self, JournalEdit, LineEdit, Refusal};
+use super::state::{Shared, SimState};
 
 /// `POST /_sim/faults` with a [`Fault`] as JSON, e.g. `{"kind":"status","status":503,"count":2}`.
 pub async fn add_fault(State(sim): State<Arc<Shared>>, Json(fault): Json<Fault>) -> StatusCode {
@@ -104,4 +106,109 @@ pub async fn counts(State(sim): State<Arc<Shared>>) -> Response {
         .map(|(t, c)| (t, json!({"calls": c.calls, "journals": c.journals})))
         .collect();
     Json(map).into_response()
+}
+
+/// A person's change to journal `id` (in whichever organisation holds it): 204, or 422 with
+/// Xero's words.
+fn as_a_person(
+    sim: &Shared,
+    id: &str,
+    change: impl FnOnce(&mut SimState, &str, chrono::DateTime<chrono::Utc>) -> Result<(), Refusal>,
+) -> Response {
+    let now = sim.clock.now();
+    let done = {
+        let mut state = sim.lock();
+        let tenant = state
+            .journals
+            .iter()
+            .find(|j| j.manual_journal_id.eq_ignore_ascii_case(id))
+            .map(|j| j.tenant_id.clone());
+        match tenant {
+            Some(tenant) => change(&mut state, &tenant, now),
+            None => Err(vec![format!("ManualJournal '{id}' could not be found.")]),
+        }
+    };
+    sim.bump();
+    match done {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(messages) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "messages": messages })),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /_sim/journals/{id}/void`: a person voids a posted journal.
+pub async fn void(State(sim): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    as_a_person(&sim, &id, |state, tenant, now| {
+        person::void(state, tenant, &id, now)
+    })
+}
+
+/// `POST /_sim/journals/{id}/delete`: a person deletes a draft.
+pub async fn delete(State(sim): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    as_a_person(&sim, &id, |state, tenant, now| {
+        person::delete(state, tenant, &id, now)
+    })
+}
+
+/// Body of `POST /_sim/journals/{id}/edit`: the journal as saved (amounts as decimal text).
+#[derive(Debug, Deserialize)]
+pub struct EditBody {
+    pub date: chrono::NaiveDate,
+    pub lines: Vec<EditLineBody>,
+}
+
+/// One line of an [`EditBody`].
+#[derive(Debug, Deserialize)]
+pub struct EditLineBody {
+    pub account_code: String,
+    pub line_amount: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tracking: Vec<EditTrackingBody>,
+}
+
+/// A tracking option on an [`EditLineBody`].
+#[derive(Debug, Deserialize)]
+pub struct EditTrackingBody {
+    pub name: String,
+    pub option: String,
+}
+
+/// `POST /_sim/journals/{id}/edit`: a person edits a journal and saves it.
+pub async fn edit(
+    State(sim): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(body): Json<EditBody>,
+) -> Response {
+    let mut lines = Vec::new();
+    for line in body.lines {
+        let Ok(line_amount) = line.line_amount.trim().parse() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "messages": [format!("'{}' is not an amount", line.line_amount)] })),
+            )
+                .into_response();
+        };
+        lines.push(LineEdit {
+            account_code: line.account_code,
+            line_amount,
+            description: line.description,
+            tracking: line
+                .tracking
+                .into_iter()
+                .map(|t| (t.name, t.option))
+                .collect(),
+        });
+    }
+    let edit = JournalEdit {
+        date: body.date,
+        lines,
+    };
+    as_a_person(&sim, &id, |state, tenant, now| {
+        person::edit(state, tenant, &id, &edit, now)
+    })
 }

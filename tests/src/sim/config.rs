@@ -144,6 +144,9 @@ pub struct Settings {
     pub max_description: Option<usize>,
     /// Journals per page of a paged GET.
     pub page_size: usize,
+    /// Unconfirmed: whether `GET /ManualJournals` lists deleted journals (with Status DELETED)
+    /// or leaves them out, as it may.
+    pub list_deleted: bool,
     /// `/connections` dates as in the spec's own example (`2019-12-07T18:46:19.5165400`, no
     /// offset, which fails the spec's `date-time` format) instead of RFC 3339 with `Z`.
     pub connection_dates_without_offset: bool,
@@ -169,6 +172,7 @@ impl Default for Settings {
             max_narration: Some(4000),
             max_description: Some(4000),
             page_size: 100,
+            list_deleted: true,
             connection_dates_without_offset: false,
         }
     }

@@ -1,7 +1,8 @@
 //! `/ManualJournals`: PUT and POST create (POST also updates by `ManualJournalID`), with
 //! `summarizeErrors` both ways and `Idempotency-Key` (taken when the request arrives, so the same
-//! key meanwhile finds it running); GET lists (with `where`, see [`super::query`], and `page`) and
-//! GET by id.
+//! key meanwhile finds it running); GET lists (with `where`, see [`super::query`], `page` and
+//! `If-Modified-Since`) and GET by id. What a person does to a journal in Xero afterwards is
+//! [`super::person`].
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -340,10 +341,15 @@ pub async fn list(
             let mut state = sim.lock();
             let page: Option<usize> = params.get("page").and_then(|p| p.parse().ok());
             let size = state.settings.page_size.max(1);
+            let since = wire::modified_since(&headers);
+            let list_deleted = state.settings.list_deleted;
             let matching: Vec<&StoredJournal> = state
                 .journals
                 .iter()
                 .filter(|j| j.tenant_id == admitted.tenant)
+                .filter(|j| list_deleted || j.status != "DELETED")
+                // "Only records created or modified since this timestamp" (the spec).
+                .filter(|j| since.is_none_or(|s| j.updated > s))
                 .filter(|j| filter.matches(j))
                 .collect();
             let item_count = matching.len();

@@ -19,6 +19,7 @@ pub mod journal_wire;
 pub mod journals;
 pub mod limits;
 pub mod model;
+pub mod person;
 pub mod query;
 pub mod rules;
 pub mod state;
@@ -39,6 +40,7 @@ pub use config::{
 pub use faults::{Fault, FaultKind};
 pub use inspect::{RecordedCall, TenantCounts};
 pub use model::{Organisation, StoredJournal};
+pub use person::{JournalEdit, LineEdit};
 pub use tokens::TokenAnswer;
 
 use crate::demo::gl::GlConfig;
@@ -212,6 +214,9 @@ fn router(shared: &Arc<Shared>, feed: Option<GlConfig>) -> Router {
         .route("/_sim/release", post(admin::release))
         .route("/_sim/clock", post(admin::clock))
         .route("/_sim/journals", get(admin::journals))
+        .route("/_sim/journals/{id}/void", post(admin::void))
+        .route("/_sim/journals/{id}/delete", post(admin::delete))
+        .route("/_sim/journals/{id}/edit", post(admin::edit))
         .route("/_sim/calls", get(admin::calls))
         .route("/_sim/counts", get(admin::counts))
         .fallback(|| async { wire::not_found() })
@@ -316,6 +321,46 @@ impl SimHandle {
     pub fn release_held(&self) {
         let _state = self.shared.lock();
         self.shared.release.send_modify(|g| *g += 1);
+    }
+
+    /// A person voids a posted journal in Xero (see [`person`]).
+    pub fn void_journal(&self, tenant: &str, id: &str) -> Result<(), person::Refusal> {
+        self.as_a_person(|state, now| person::void(state, tenant, id, now))
+    }
+
+    /// A person deletes a draft journal in Xero.
+    pub fn delete_journal(&self, tenant: &str, id: &str) -> Result<(), person::Refusal> {
+        self.as_a_person(|state, now| person::delete(state, tenant, id, now))
+    }
+
+    /// A person edits a journal in Xero and saves it (checked as Xero checks a save).
+    pub fn edit_journal(
+        &self,
+        tenant: &str,
+        id: &str,
+        edit: &JournalEdit,
+    ) -> Result<(), person::Refusal> {
+        self.as_a_person(|state, now| person::edit(state, tenant, id, edit, now))
+    }
+
+    fn as_a_person(
+        &self,
+        change: impl FnOnce(&mut SimState, chrono::DateTime<chrono::Utc>) -> Result<(), person::Refusal>,
+    ) -> Result<(), person::Refusal> {
+        let now = self.shared.clock.now();
+        let done = change(&mut self.shared.lock(), now);
+        self.shared.bump();
+        done
+    }
+
+    /// One stored journal, by its ManualJournalID.
+    pub fn journal(&self, id: &str) -> Option<StoredJournal> {
+        self.shared
+            .lock()
+            .journals
+            .iter()
+            .find(|j| j.manual_journal_id.eq_ignore_ascii_case(id))
+            .cloned()
     }
 
     /// Every journal stored, in creation order.

@@ -1,7 +1,14 @@
 //! The `where` filter of `GET /ManualJournals`, in the part of Xero's syntax the product uses:
 //! `Field=="text"`, `Field!="text"`, `Field.Contains("text")`, `.StartsWith(…)`, `.EndsWith(…)`,
-//! joined with `AND`/`&&` and `OR`/`||` (AND binds tighter) and grouped with parentheses. Fields:
-//! `Narration` and `Status`. Anything else is refused as Xero refuses a query it cannot parse.
+//! `Date>=DateTime(2019,08,01)` (and `>`, `<`, `<=`, `==`, `!=`),
+//! `ManualJournalID==Guid("…")`, joined with `AND`/`&&` and `OR`/`||` (AND binds tighter) and
+//! grouped with parentheses. Fields: `Narration` and `Status` (text), `Date` (a day),
+//! `ManualJournalID` (an id, compared without regard to case). Anything else is refused as Xero
+//! refuses a query it cannot parse.
+
+use std::cmp::Ordering;
+
+use chrono::NaiveDate;
 
 use super::model::StoredJournal;
 
@@ -21,7 +28,7 @@ pub enum Filter {
         /// How.
         op: Op,
         /// With what.
-        value: String,
+        value: Value,
     },
 }
 
@@ -30,6 +37,8 @@ pub enum Filter {
 pub enum Field {
     Narration,
     Status,
+    Date,
+    ManualJournalID,
 }
 
 /// A comparison.
@@ -40,6 +49,35 @@ pub enum Op {
     Contains,
     StartsWith,
     EndsWith,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+/// What a field is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// `"text"`
+    Text(String),
+    /// `DateTime(2019,08,01)` (a time of day, when given, is ignored: journals have a day).
+    Day(NaiveDate),
+    /// `Guid("…")`
+    Guid(String),
+}
+
+impl Op {
+    fn holds(self, order: Ordering) -> bool {
+        match self {
+            Op::Equals => order.is_eq(),
+            Op::NotEquals => order.is_ne(),
+            Op::Less => order.is_lt(),
+            Op::LessOrEqual => order.is_le(),
+            Op::Greater => order.is_gt(),
+            Op::GreaterOrEqual => order.is_ge(),
+            Op::Contains | Op::StartsWith | Op::EndsWith => false,
+        }
+    }
 }
 
 impl Filter {
@@ -49,19 +87,30 @@ impl Filter {
             Filter::All => true,
             Filter::Or(any) => any.iter().any(|f| f.matches(journal)),
             Filter::And(all) => all.iter().all(|f| f.matches(journal)),
-            Filter::Test { field, op, value } => {
-                let text = match field {
-                    Field::Narration => journal.narration.as_str(),
-                    Field::Status => journal.status.as_str(),
-                };
-                match op {
-                    Op::Equals => text == value,
-                    Op::NotEquals => text != value,
-                    Op::Contains => text.contains(value.as_str()),
-                    Op::StartsWith => text.starts_with(value.as_str()),
-                    Op::EndsWith => text.ends_with(value.as_str()),
+            Filter::Test { field, op, value } => match (field, value) {
+                (Field::Date, Value::Day(day)) => op.holds(journal.date.cmp(day)),
+                (Field::ManualJournalID, Value::Guid(id) | Value::Text(id)) => op.holds(
+                    journal
+                        .manual_journal_id
+                        .to_ascii_lowercase()
+                        .cmp(&id.to_ascii_lowercase()),
+                ),
+                (Field::Narration | Field::Status, Value::Text(value)) => {
+                    let text = if *field == Field::Narration {
+                        journal.narration.as_str()
+                    } else {
+                        journal.status.as_str()
+                    };
+                    match op {
+                        Op::Contains => text.contains(value.as_str()),
+                        Op::StartsWith => text.starts_with(value.as_str()),
+                        Op::EndsWith => text.ends_with(value.as_str()),
+                        ordered => ordered.holds(text.cmp(value.as_str())),
+                    }
                 }
-            }
+                // `parse` never builds another pairing.
+                _ => false,
+            },
         }
     }
 }
@@ -71,10 +120,15 @@ enum Token {
     Word(String),
     Text(String),
     Dot,
+    Comma,
     Open,
     Close,
     Eq,
     NotEq,
+    Less,
+    LessEq,
+    Greater,
+    GreaterEq,
     And,
     Or,
 }
@@ -88,6 +142,11 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
             '.' => out.push(Token::Dot),
             '(' => out.push(Token::Open),
             ')' => out.push(Token::Close),
+            ',' => out.push(Token::Comma),
+            '<' if chars.next_if_eq(&'=').is_some() => out.push(Token::LessEq),
+            '<' => out.push(Token::Less),
+            '>' if chars.next_if_eq(&'=').is_some() => out.push(Token::GreaterEq),
+            '>' => out.push(Token::Greater),
             '=' if chars.next_if_eq(&'=').is_some() => out.push(Token::Eq),
             '!' if chars.next_if_eq(&'=').is_some() => out.push(Token::NotEq),
             '&' if chars.next_if_eq(&'&').is_some() => out.push(Token::And),
@@ -188,6 +247,8 @@ impl Parser {
                 let field = match name.as_str() {
                     "Narration" => Field::Narration,
                     "Status" => Field::Status,
+                    "Date" => Field::Date,
+                    "ManualJournalID" => Field::ManualJournalID,
                     other => {
                         return Err(format!(
                             "'{other}' is not a field the simulator filters ManualJournals on"
@@ -197,6 +258,10 @@ impl Parser {
                 let op = match self.next() {
                     Some(Token::Eq) => Op::Equals,
                     Some(Token::NotEq) => Op::NotEquals,
+                    Some(Token::Less) => Op::Less,
+                    Some(Token::LessEq) => Op::LessOrEqual,
+                    Some(Token::Greater) => Op::Greater,
+                    Some(Token::GreaterEq) => Op::GreaterOrEqual,
                     Some(Token::Dot) => {
                         let op = match self.next() {
                             Some(Token::Word(m)) if m == "Contains" => Op::Contains,
@@ -204,20 +269,74 @@ impl Parser {
                             Some(Token::Word(m)) if m == "EndsWith" => Op::EndsWith,
                             other => return Err(format!("unknown method {other:?}")),
                         };
+                        if !matches!(field, Field::Narration | Field::Status) {
+                            return Err(format!("{name} has no method {op:?}"));
+                        }
                         self.expect(&Token::Open)?;
-                        let value = self.text()?;
+                        let value = Value::Text(self.text()?);
                         self.expect(&Token::Close)?;
                         return Ok(Filter::Test { field, op, value });
                     }
-                    other => return Err(format!("expected == or a method, found {other:?}")),
+                    other => {
+                        return Err(format!(
+                            "expected a comparison or a method, found {other:?}"
+                        ));
+                    }
                 };
-                Ok(Filter::Test {
-                    field,
-                    op,
-                    value: self.text()?,
-                })
+                let value = self.value()?;
+                let fits = matches!(
+                    (field, &value),
+                    (Field::Narration | Field::Status, Value::Text(_))
+                        | (Field::Date, Value::Day(_))
+                        | (Field::ManualJournalID, Value::Guid(_) | Value::Text(_))
+                );
+                if !fits {
+                    return Err(format!("{name} cannot be compared with {value:?}"));
+                }
+                Ok(Filter::Test { field, op, value })
             }
             other => Err(format!("expected a field or '(', found {other:?}")),
+        }
+    }
+
+    /// `"text"`, `DateTime(y,m,d[,h,m,s])` or `Guid("…")`.
+    fn value(&mut self) -> Result<Value, String> {
+        match self.next() {
+            Some(Token::Text(t)) => Ok(Value::Text(t)),
+            Some(Token::Word(w)) if w == "Guid" => {
+                self.expect(&Token::Open)?;
+                let id = self.text()?;
+                self.expect(&Token::Close)?;
+                Ok(Value::Guid(id))
+            }
+            Some(Token::Word(w)) if w == "DateTime" => {
+                self.expect(&Token::Open)?;
+                let mut parts = vec![self.number()?];
+                while self.peek() == Some(&Token::Comma) {
+                    self.at += 1;
+                    parts.push(self.number()?);
+                }
+                self.expect(&Token::Close)?;
+                let (Some(&[y, m, d]), true) = (parts.get(..3), matches!(parts.len(), 3 | 6))
+                else {
+                    return Err("DateTime takes (year,month,day[,hour,minute,second])".into());
+                };
+                let day = i32::try_from(y)
+                    .ok()
+                    .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+                    .ok_or_else(|| format!("DateTime({y},{m},{d}) is not a day"))?;
+                Ok(Value::Day(day))
+            }
+            other => Err(format!(
+                "expected a quoted string, DateTime(…) or Guid(…), found {other:?}"
+            )),
+        }
+    }
+
+    fn number(&mut self) -> Result<u32, String> {
+        match self.next() {
+            Some(Token::Word(w)) => w.parse().map_err(|_| format!("'{w}' is not a number")),
+            other => Err(format!("expected a number, found {other:?}")),
         }
     }
 }
@@ -246,7 +365,7 @@ mod tests {
         Filter::Test {
             field,
             op,
-            value: value.into(),
+            value: Value::Text(value.into()),
         }
     }
 
@@ -277,5 +396,51 @@ mod tests {
         assert!(parse(Some(r#"Reference=="x""#)).is_err());
         assert!(parse(Some(r#"Narration.Contains("x""#)).is_err());
         assert!(parse(Some(r#"Narration=="x" Narration=="y""#)).is_err());
+    }
+
+    fn stored(id: &str, date: (i32, u32, u32)) -> StoredJournal {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        StoredJournal {
+            tenant_id: "t".into(),
+            manual_journal_id: id.into(),
+            narration: "SRM · key a".into(),
+            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            status: "POSTED".into(),
+            line_amount_types: "NoTax".into(),
+            url: None,
+            show_on_cash_basis_reports: None,
+            lines: Vec::new(),
+            created: at,
+            updated: at,
+            idempotency_key: None,
+        }
+    }
+
+    #[test]
+    fn days_and_ids_compare_as_xero_writes_them() {
+        let range = parse(Some(
+            "Date >= DateTime(2019,08,01) AND Date<=DateTime(2019,08,31,0,0,0)",
+        ))
+        .unwrap();
+        assert!(range.matches(&stored("A", (2019, 8, 1))));
+        assert!(range.matches(&stored("A", (2019, 8, 31))));
+        assert!(!range.matches(&stored("A", (2019, 9, 1))));
+        assert!(!range.matches(&stored("A", (2019, 7, 31))));
+        let ids = parse(Some(
+            r#"ManualJournalID==Guid("ABC-1") OR ManualJournalID == Guid("def-2")"#,
+        ))
+        .unwrap();
+        assert!(ids.matches(&stored("abc-1", (2019, 8, 1))));
+        assert!(ids.matches(&stored("DEF-2", (2019, 8, 1))));
+        assert!(!ids.matches(&stored("abc-3", (2019, 8, 1))));
+        for bad in [
+            "Date >= \"2019-08-01\"",
+            "Narration > DateTime(2019,08,01)",
+            "Date >= DateTime(2019,13,01)",
+            "Date >= DateTime(2019,08)",
+            "ManualJournalID.Contains(\"a\")",
+        ] {
+            assert!(parse(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::json;
 
 use super::limits::Remaining;
@@ -115,4 +115,22 @@ pub fn too_many(retry_after_secs: i64, problem: &str, remaining: Remaining) -> R
 /// A header as text, if present and visible ASCII (never panics on odd bytes).
 pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Parses `If-Modified-Since` in the HTTP date form or Xero's ISO form.
+pub fn modified_since(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    let text = header_text(headers, header::IF_MODIFIED_SINCE.as_str())?;
+    DateTime::parse_from_rfc2822(text)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|d| d.with_timezone(&Utc))
+        })
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|d| d.and_utc())
+        })
 }
