@@ -347,7 +347,6 @@ async fn spawn_here(dist: &Path) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let stub = tempfile::tempdir().unwrap();
     let mut config = common::config(&sim, data.path(), dist);
-    config.body_limit = config::DEFAULT_BODY_LIMIT;
     config.limits = config::Limits::default();
     let sim_clock = sim.clock();
     let options = Options {

@@ -19,10 +19,10 @@ use srm_xero_shared::api::{PIECE_POSTINGS, Progress};
 use srm_xero_shared::{JournalKey, PlannedJournal};
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 
-/// The proxy as deployed: every setting at its default, the body limit included.
+/// The proxy as deployed: every setting at its default (the body limit is the default in every
+/// test).
 async fn spawn_default() -> TestApp {
     let app = spawn_configured(simulator(), WorkerSettings::default(), |config| {
-        config.body_limit = DEFAULT_BODY_LIMIT;
         config.limits = Limits::default();
     })
     .await;

@@ -20,7 +20,8 @@ use tempfile::TempDir;
 pub const CALLER_SECRET: &str = "test-caller-secret-0123456789abcdef";
 pub const CLIENT_SECRET: &str = "sim-client-secret-for-the-proxy";
 pub const ALLOWED_ORIGIN: &str = "https://acme.srm.example";
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The proxy's own default: no test runs with a body limit a deployment does not have.
+pub const BODY_LIMIT: usize = srm_xero_proxy::config::DEFAULT_BODY_LIMIT;
 pub const ADMIN_NAME: &str = "Alex Admin";
 pub const CLERK_NAME: &str = "Casey Clerk";
 
