@@ -8,6 +8,7 @@ mod live;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
+use futures::FutureExt;
 use srm_xero_shared::JournalKey;
 use srm_xero_shared::api::{
     ChooseOrganisation, ConnectionState, ConnectionStatus, EXPORTED_LOOKUP_IDS, ExportDetail,
@@ -86,7 +87,8 @@ impl Effects {
         self.dispatch(Action::Fail(area, failure.message));
     }
 
-    /// Runs `call`; its answer goes to `then`, its failure to `area`.
+    /// Runs `call`; its answer goes to `then`, its failure to `area`. A `map`, not an async
+    /// block, so each call site adds its `then` and little else to the bundle.
     fn spawn<T: 'static>(
         &self,
         call: Fut<T>,
@@ -94,12 +96,10 @@ impl Effects {
         then: impl FnOnce(T, &Effects) + 'static,
     ) {
         let effects = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            match call.await {
-                Ok(value) => then(value, &effects),
-                Err(failure) => effects.fail(area, failure),
-            }
-        });
+        wasm_bindgen_futures::spawn_local(call.map(move |answer| match answer {
+            Ok(value) => then(value, &effects),
+            Err(failure) => effects.fail(area, failure),
+        }));
     }
 
     /// What the page needs at start (and again with a new token), and the export still running

@@ -256,7 +256,7 @@ async fn the_openapi_document_types_every_body_with_the_shared_api_types() {
         "NewDraft",
         "DraftPiece",
         "DraftAccept",
-        "JournalChange",
+        "JournalRow",
         "Posting",
         "PlannedJournal",
         "Problem",

@@ -10,7 +10,7 @@ use common::spawn_app;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use srm_xero_shared::api::{
-    Counts, ExportDetail, ExportStatus, JournalChange, JournalState, Progress,
+    Counts, ExportDetail, ExportStatus, JournalRow, JournalState, Progress,
 };
 use srm_xero_tests::demo::org::ACME_TENANT_ID;
 use srm_xero_tests::sim::{Fault, FaultKind};
@@ -138,15 +138,15 @@ async fn an_unknown_export_has_no_progress() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// `rows` with each change applied, as the component patches its list.
-fn patched(mut export: ExportDetail, changes: &[JournalChange]) -> Vec<(String, JournalState)> {
+/// `rows` with each changed row put in its place, as the component patches its list.
+fn patched(mut export: ExportDetail, changes: &[JournalRow]) -> Vec<(String, JournalState)> {
     for change in changes {
-        export
+        let row = export
             .journals
             .iter_mut()
             .find(|r| r.key == change.key)
-            .expect("a change names a journal of the export")
-            .apply(change);
+            .expect("a change names a journal of the export");
+        *row = change.clone();
     }
     rows(&export)
 }

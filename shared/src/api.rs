@@ -557,25 +557,6 @@ pub struct Waiting {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// What changed about one journal, as its row in the popup shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JournalChange {
-    /// The journal.
-    pub key: JournalKey,
-    /// Its state now.
-    pub state: JournalState,
-    /// Xero's ManualJournalID, once posted.
-    pub xero_id: Option<String>,
-    /// A link to the journal in Xero, once posted.
-    pub xero_url: Option<String>,
-    /// Xero's messages (and ours).
-    #[serde(default)]
-    pub messages: Vec<String>,
-    /// Who voided it, when and why.
-    pub voided: Option<VoidInfo>,
-}
-
 /// `GET /api/exports/{n}/progress?since=S`, and each server-sent event (`/events?…&since=S`: the
 /// first event carries the changes since `S`, each later one the changes since the one before).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -595,9 +576,9 @@ pub struct Progress {
     /// not even across a restart of the proxy.
     pub sequence: u64,
     /// The journals of this export that changed since the `since` asked for (or since the event
-    /// before), each once, as they are now.
+    /// before), each once, as its row is now.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<JournalChange>,
+    pub changes: Vec<JournalRow>,
     /// Whether `changes` holds every change since then. `false` (no `since` given, or one the
     /// proxy can no longer account for): read the export again.
     #[serde(default)]
@@ -643,17 +624,6 @@ pub struct JournalRow {
     pub messages: Vec<String>,
     /// Who voided it, when and why.
     pub voided: Option<VoidInfo>,
-}
-
-impl JournalRow {
-    /// The row once `change` (of the same journal) happened.
-    pub fn apply(&mut self, change: &JournalChange) {
-        self.state = change.state;
-        self.xero_id.clone_from(&change.xero_id);
-        self.xero_url.clone_from(&change.xero_url);
-        self.messages.clone_from(&change.messages);
-        self.voided.clone_from(&change.voided);
-    }
 }
 
 /// `GET /api/exports/{n}`.

@@ -18,9 +18,9 @@ use srm_xero_shared::api::{
     ApiError, ChooseOrganisation, ConnectStart, ConnectionMessage, ConnectionState,
     ConnectionStatus, Counts, DraftAccept, DraftCreated, DraftPiece, DraftReceived, ExportCreated,
     ExportDetail, ExportSearch, ExportStatus, ExportSummary, ExportedLookup, ExportedPostings,
-    HistoryEntry, JournalChange, JournalDetail, JournalProblems, JournalRow, JournalState,
-    MappingChange, MappingDocument, MappingHistoryEntry, NewDraft, OrganisationRef, Progress,
-    ReferenceSnapshot, ResolveRequest, RetryRequest, StreamTicket, VoidInfo, VoidRequest, Waiting,
+    HistoryEntry, JournalDetail, JournalProblems, JournalRow, JournalState, MappingChange,
+    MappingDocument, MappingHistoryEntry, NewDraft, OrganisationRef, Progress, ReferenceSnapshot,
+    ResolveRequest, RetryRequest, StreamTicket, VoidInfo, VoidRequest, Waiting,
 };
 use srm_xero_shared::feed::Source;
 use srm_xero_shared::mapping::{
@@ -241,8 +241,8 @@ both_targets! {
         );
     }
 
-    fn reference_data_keeps_every_field_xero_sent() {
-        let mut account = Account {
+    fn reference_data_reads_the_fields_planning_uses() {
+        let account = Account {
             code: Some("4100".into()),
             name: "Rental Revenue (old)".into(),
             account_type: Some("REVENUE".into()),
@@ -250,11 +250,10 @@ both_targets! {
             class: Some("REVENUE".into()),
             ..Account::default()
         };
-        account.other.insert("ReportingCode".into(), Value::from("REV"));
         wire(
             r#"{"reference": {
                   "accounts": [{"Code": "4100", "Name": "Rental Revenue (old)", "Type": "REVENUE",
-                                "Status": "ARCHIVED", "Class": "REVENUE", "ReportingCode": "REV"}],
+                                "Status": "ARCHIVED", "Class": "REVENUE"}],
                   "tax_rates": [{"Name": "No Tax", "TaxType": "NONE", "Status": "ACTIVE", "CanApplyToRevenue": true}],
                   "tracking_categories": [{"Name": "Division", "Status": "ACTIVE",
                                            "Options": [{"Name": "1", "Status": "ACTIVE"}]}],
@@ -291,6 +290,14 @@ both_targets! {
                 fetched_at: at("2019-08-21T09:00:00Z"),
             },
         );
+        // Xero's other fields (and ones it adds later) are read past, not refused.
+        let xero: Account = serde_json::from_str(
+            r#"{"Code": "4100", "Name": "Rental Revenue (old)", "ReportingCode": "REV",
+                "EnablePaymentsToAccount": false, "UpdatedDateUTC": "/Date(1564531200000+0000)/"}"#,
+        )
+        .unwrap();
+        assert_eq!(xero.code.as_deref(), Some("4100"));
+        assert_eq!(xero.name, "Rental Revenue (old)");
     }
 
     fn the_mapping_its_changes_and_its_history() {
@@ -408,10 +415,8 @@ both_targets! {
                     "counts": {{"pending": 0, "posting": 0, "posted": 1, "failed": 0, "voided": 0,
                                "needs_attention": 0}},
                     "waiting": null, "eta_seconds": 0, "sequence": 9, "complete": true,
-                    "changes": [{{"key": "{}", "state": "posted", "xero_id": "mj-1",
-                                 "xero_url": "https://go.xero.com/Journal/View.aspx?invoiceID=mj-1",
-                                 "messages": [], "voided": null}}]}}"#,
-                key()
+                    "changes": [{}]}}"#,
+                row_text()
             ),
             &Progress {
                 number: 12,
@@ -420,14 +425,7 @@ both_targets! {
                 waiting: None,
                 eta_seconds: Some(0),
                 sequence: 9,
-                changes: vec![JournalChange {
-                    key: key(),
-                    state: JournalState::Posted,
-                    xero_id: Some("mj-1".into()),
-                    xero_url: Some("https://go.xero.com/Journal/View.aspx?invoiceID=mj-1".into()),
-                    messages: Vec::new(),
-                    voided: None,
-                }],
+                changes: vec![row()],
                 complete: true,
             },
         );
@@ -589,13 +587,12 @@ mod free_text {
                 waiting: Some(Waiting { reason: reason.clone(), until: None }),
                 eta_seconds: None,
                 sequence: 1,
-                changes: vec![JournalChange {
-                    key: key(),
+                changes: vec![JournalRow {
                     state: JournalState::Failed,
-                    xero_id: None,
-                    xero_url: None,
+                    group: name.clone(),
                     messages: vec![reason.clone(), name.clone()],
                     voided: Some(VoidInfo { by: name.clone(), at: at("2019-08-21T09:31:00Z"), reason }),
+                    ..row()
                 }],
                 complete: true,
             })?;

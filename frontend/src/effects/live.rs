@@ -257,7 +257,7 @@ async fn poll(effects: &Effects, number: u64, since: u64) {
 mod tests {
     use super::*;
     use srm_xero_shared::JournalKey;
-    use srm_xero_shared::api::{Counts, ExportStatus, JournalChange, JournalState};
+    use srm_xero_shared::api::{Counts, ExportStatus, JournalRow, JournalState};
 
     fn event(sequence: u64, posted: &[&str], complete: bool) -> Progress {
         Progress {
@@ -272,8 +272,13 @@ mod tests {
             sequence,
             changes: posted
                 .iter()
-                .map(|id| JournalChange {
+                .map(|id| JournalRow {
                     key: JournalKey::from_posting_ids([*id]),
+                    date: chrono::NaiveDate::from_ymd_opt(2019, 8, 19).unwrap(),
+                    group: String::new(),
+                    narration: String::new(),
+                    total: srm_xero_shared::Money::ZERO,
+                    line_count: 2,
                     state: JournalState::Posted,
                     xero_id: None,
                     xero_url: None,

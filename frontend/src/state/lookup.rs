@@ -24,7 +24,7 @@ pub enum LookupAction {
 /// The lookup of past exports.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lookup {
-    /// The exports the proxy listed (`None` while loading).
+    /// The exports the proxy listed, newest first (`None` while loading).
     pub results: Option<Vec<ExportSummary>>,
     /// Number typed to filter.
     pub number: String,
@@ -47,15 +47,12 @@ impl Lookup {
         let number = self.number.trim();
         let (from, to) = (day(&self.from), day(&self.to));
         let within = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-        let mut rows: Vec<&ExportSummary> = self
-            .results
+        self.results
             .iter()
             .flatten()
             .filter(|e| number.is_empty() || e.number.to_string().starts_with(number))
             .filter(|e| within(e.from_date) || within(e.created_at.date_naive()))
-            .collect();
-        rows.sort_by_key(|e| std::cmp::Reverse(e.number));
-        rows
+            .collect()
     }
 
     /// What to ask the proxy beyond the latest exports it lists: an exact number, or the days
@@ -79,12 +76,13 @@ impl Lookup {
     pub(super) fn apply(&mut self, action: LookupAction) {
         match action {
             LookupAction::Loaded(results) => {
-                // Answers to narrower questions (one number, one day) add to the list.
+                // Answers to narrower questions (one number, one day) add to the list, which
+                // stays newest first.
                 let list = self.results.get_or_insert_with(Vec::new);
                 for summary in results {
-                    match list.iter_mut().find(|e| e.number == summary.number) {
-                        Some(known) => *known = summary,
-                        None => list.push(summary),
+                    match list.binary_search_by(|e| summary.number.cmp(&e.number)) {
+                        Ok(known) => list[known] = summary,
+                        Err(at) => list.insert(at, summary),
                     }
                 }
                 self.active = self.active.min(self.visible().len().saturating_sub(1));

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use srm_xero_shared::api::{
-    Counts, ExportDetail, ExportSummary, JournalChange, JournalDetail, JournalRow, JournalState,
-    Progress, Waiting,
+    Counts, ExportDetail, ExportSummary, JournalDetail, JournalRow, JournalState, Progress, Waiting,
 };
 use srm_xero_shared::{JournalKey, Money};
 
@@ -131,23 +130,21 @@ impl Rows {
         }
     }
 
-    /// Applies each change to its row; answers whether a row's state moved.
-    fn patch(&mut self, changes: &[JournalChange]) -> bool {
+    /// Puts each changed row in its place; answers whether a row's state moved.
+    fn patch(&mut self, changes: &[JournalRow]) -> bool {
         let mut moved = false;
-        for change in changes {
-            let Some(&i) = self.at.get(&change.key) else {
+        for row in changes {
+            let Some(&i) = self.at.get(&row.key) else {
                 continue;
             };
-            let mut row = JournalRow::clone(&self.list[i]);
-            let before = row.state;
-            row.apply(change);
+            let before = self.list[i].state;
             if row.state != before {
                 let left = self.counts.of_mut(before);
                 *left = left.saturating_sub(1);
                 *self.counts.of_mut(row.state) += 1;
                 moved = true;
             }
-            self.list[i] = Rc::new(row);
+            self.list[i] = Rc::new(row.clone());
         }
         moved
     }

@@ -643,7 +643,7 @@ fn changed(
     sequence: u64,
     posted: u32,
     pending: u32,
-    change: Vec<srm_xero_shared::api::JournalChange>,
+    change: Vec<srm_xero_shared::api::JournalRow>,
 ) -> srm_xero_shared::api::Progress {
     let mut progress = fixtures::progress(sequence, posted, pending);
     progress.changes = change;
@@ -653,19 +653,17 @@ fn changed(
 
 #[test]
 fn progress_events_patch_the_rows_they_name_without_reading_the_export_again() {
-    use srm_xero_shared::api::JournalChange;
     let mut detail = fixtures::export_detail();
     detail.sequence = 10;
     let pending = detail.journals[3].key.clone();
+    let was = detail.journals[3].clone();
     let state = run(State::default(), [Action::ExportOpened(detail)]);
     assert_eq!(state.popup.as_ref().unwrap().rows_sequence(), 10);
-    let posted = JournalChange {
-        key: pending.clone(),
+    let posted = srm_xero_shared::api::JournalRow {
         state: JournalState::Posted,
         xero_id: Some("mj-4".into()),
         xero_url: Some("https://go.xero.com/Journal/View.aspx?invoiceID=mj-4".into()),
-        messages: Vec::new(),
-        voided: None,
+        ..was
     };
     let state = run(
         state,

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use srm_xero_shared::api::{
     Counts, ExportSearch, ExportStatus, ExportSummary, ExportedPostings, HistoryEntry,
-    JournalChange, JournalDetail, JournalRow, JournalState, OrganisationRef, VoidInfo,
+    JournalDetail, JournalRow, JournalState, OrganisationRef, VoidInfo,
 };
 use srm_xero_shared::{JournalKey, PlannedJournal};
 
@@ -179,29 +179,13 @@ pub fn journals(conn: &Connection, export: u64) -> rusqlite::Result<Vec<JournalR
 }
 
 /// The journals of `export` changed after change `since`, as they are now (planned order).
-pub fn changes(conn: &Connection, export: u64, since: u64) -> rusqlite::Result<Vec<JournalChange>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT key, state, xero_id, messages, voided_by, voided_at, void_reason FROM journals
-         WHERE export = ?1 AND seq > ?2 ORDER BY id",
-    )?;
+pub fn changes(conn: &Connection, export: u64, since: u64) -> rusqlite::Result<Vec<JournalRow>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {JOURNAL_COLUMNS} FROM journals WHERE export = ?1 AND seq > ?2 ORDER BY id"
+    ))?;
     statement
         .query_map(params![i64_of(export), i64_of(since)], |r| {
-            let key: String = r.get(0)?;
-            let xero_id: Option<String> = r.get(2)?;
-            Ok(JournalChange {
-                key: JournalKey::parse(&key).ok_or_else(|| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        0,
-                        rusqlite::types::Type::Text,
-                        format!("{key:?} is not a journal key").into(),
-                    )
-                })?,
-                state: r.get::<_, Named<JournalState>>(1)?.0,
-                xero_url: xero_id.as_deref().map(xero_url),
-                xero_id,
-                messages: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
-                voided: voided(r, 4)?,
-            })
+            stored(r).map(|s| s.row)
         })?
         .collect()
 }

@@ -1,20 +1,22 @@
 //! The CSV form of the feed: SRM's G/L detail report saved as a file and dropped on the page.
 //!
-//! The `csv` crate splits the records; this module names the columns, counts lines as a
-//! spreadsheet shows them and refuses what the crate lets through (a record of another length, a
-//! quote that never closes).
+//! `csv-core` splits the records (quotes, doubled quotes, any line ending); this module names the
+//! columns, counts lines as a spreadsheet shows them and refuses what the splitter lets through (a
+//! record of another length, a quote that never closes). `csv-core` rather than `csv`: the page
+//! reads a whole file that is already text, so `csv`'s buffered reader, byte and string records
+//! and their error types would add about 8 KB (gzipped) to the bundle for nothing it uses.
 
 use std::collections::HashMap;
 
-use csv::{ReaderBuilder, StringRecord, Trim};
+use csv_core::{ReadRecordResult, Reader};
 
 use super::fields::{PostingFields, UniqueIds};
 use super::{FeedError, Location, Posting};
 
 const REQUIRED: [&str; 6] = ["id", "date", "account", "debit", "credit", "source"];
 
-/// The two fields of a last record appended to the text. The `csv` crate reads a quote still open
-/// at the end of the input as a field that runs to the end (rust-csv issue 252); such a field
+/// The two fields of a last record appended to the text. `csv-core` reads a quote still open at
+/// the end of the input as a field that runs to the end (rust-csv issue 252); such a field
 /// swallows this record (its comma included), so its absence is how an unterminated quote is
 /// noticed.
 const END: &str = "\u{1}srm-xero end of file\u{1}";
@@ -23,20 +25,11 @@ const END: &str = "\u{1}srm-xero end of file\u{1}";
 pub fn parse_csv(text: &str) -> Result<Vec<Posting>, FeedError> {
     let text = format!("{}\n{END},{END}", text.trim_start_matches('\u{feff}'));
     let mut lines = LineCounter::new(&text);
-    let mut records = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(Trim::All)
-        .from_reader(text.as_bytes())
-        .into_records()
-        .map(|record| {
-            let record = record.map_err(|e| FeedError::Csv(e.to_string()))?;
-            let start = record.position().map_or(0, csv::Position::byte);
-            Ok((lines.line_at(start), record))
-        })
+    let mut records = Records::new(&text)
+        .map(|(start, record)| (lines.line_at(start), record))
         .peekable();
-    let mut next = || -> Result<Option<(u64, StringRecord)>, FeedError> {
-        let Some(record) = records.next().transpose()? else {
+    let mut next = || -> Result<Option<(u64, Vec<String>)>, FeedError> {
+        let Some(record) = records.next() else {
             return Ok(None);
         };
         if records.peek().is_some() {
@@ -72,15 +65,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<Posting>, FeedError> {
                 header.len()
             )));
         }
-        if record.iter().all(str::is_empty) {
+        if record.iter().all(String::is_empty) {
             continue;
         }
-        let cell = |name: &str| {
-            columns
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .map(str::to_owned)
-        };
+        let cell = |name: &str| columns.get(name).and_then(|&i| record.get(i)).cloned();
         let fields = PostingFields {
             id: cell("id"),
             date: cell("date"),
@@ -102,6 +90,63 @@ pub fn parse_csv(text: &str) -> Result<Vec<Posting>, FeedError> {
     Ok(postings)
 }
 
+/// The records of a CSV text, each with the byte offset it starts at and its fields trimmed.
+struct Records<'a> {
+    splitter: Reader,
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Records<'a> {
+    fn new(text: &'a str) -> Self {
+        Records {
+            splitter: Reader::new(),
+            text,
+            at: 0,
+        }
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = (usize, Vec<String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.at;
+        let mut out = vec![0; 256];
+        let mut ends = vec![0; 16];
+        let (mut written, mut fields) = (0, 0);
+        loop {
+            // The whole text is given at once; once it is used up, the empty rest tells the
+            // splitter the input has ended.
+            let input = &self.text.as_bytes()[self.at..];
+            let (result, read, wrote, ended) =
+                self.splitter
+                    .read_record(input, &mut out[written..], &mut ends[fields..]);
+            self.at += read;
+            written += wrote;
+            fields += ended;
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return None,
+            }
+        }
+        // Fields are cut at ASCII delimiters and quotes of UTF-8 text, so each is UTF-8 itself.
+        let mut from = 0;
+        let record = ends[..fields]
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&out[from..end]).trim().to_owned();
+                from = end;
+                field
+            })
+            .collect();
+        Some((start, record))
+    }
+}
+
 /// The line (from 1) of a byte offset, counted as a spreadsheet does: LF, CRLF and a lone CR each
 /// end a line. Offsets are asked in increasing order, so the text is scanned once.
 struct LineCounter<'a> {
@@ -120,10 +165,8 @@ impl<'a> LineCounter<'a> {
     }
 
     /// The line a record starting at `offset` is on (blank lines before it are not its own).
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let mut end = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let mut end = offset.min(self.text.len());
         while matches!(self.text.get(end), Some(b'\r' | b'\n')) {
             end += 1;
         }
@@ -181,6 +224,25 @@ mod tests {
         let fine = format!("{HEADER}\n\"GL-1\",2019-08-19,1,\"1,000.00\",,\"AR\"");
         assert_eq!(parse_csv(&fine).unwrap().len(), 1);
         assert_eq!(parse_csv(&format!("{fine}\n")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn records_longer_and_wider_than_the_first_buffers_are_read_whole() {
+        // 40 columns (the field-end buffer starts at 16) and a memo of 3,000 bytes with quotes
+        // and line breaks (the field buffer starts at 256).
+        let extra: Vec<String> = (0..34).map(|n| format!("extra {n}")).collect();
+        let memo = "Tractor 🚜 \"big\", ½ day\n".repeat(120);
+        let text = format!(
+            "{HEADER},memo,{}\nGL-1,2019-08-19,1,1.00,,AR,\"{}\",{}\nGL-2,2019-08-19,1,,1.00,AR,short,{}\n",
+            extra.join(","),
+            memo.replace('"', "\"\""),
+            extra.join(","),
+            extra.join(","),
+        );
+        let postings = parse_csv(&text).unwrap();
+        assert_eq!(postings.len(), 2);
+        assert_eq!(postings[0].memo, memo.trim());
+        assert_eq!(postings[1].memo, "short");
     }
 
     #[test]

@@ -1,13 +1,10 @@
 //! Xero reference data: accounts, tax rates, tracking categories and the organisation.
 //!
-//! The fields the planner uses are typed; everything else Xero sends is kept in `other`, so a
-//! round trip loses nothing.
-
-use std::collections::BTreeMap;
+//! Only the fields planning and validation use: Xero sends many more per account (and the page
+//! would download and parse them all), and unknown fields are ignored when read.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Everything validation needs to know about the organisation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -52,9 +49,6 @@ pub struct Account {
     /// DEBTORS, CREDITORS, ROUNDING, RETAINEDEARNINGS, … or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_account: Option<String>,
-    /// Every other field Xero sent.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 impl Account {
@@ -93,9 +87,6 @@ pub struct TaxRate {
     /// Usable on REVENUE accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can_apply_to_revenue: Option<bool>,
-    /// Every other field Xero sent.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 impl TaxRate {
@@ -134,9 +125,6 @@ pub struct TrackingCategory {
     /// The options.
     #[serde(default)]
     pub options: Vec<TrackingOption>,
-    /// Every other field Xero sent.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// An option of a tracking category.
@@ -157,9 +145,6 @@ pub struct TrackingOption {
     /// ACTIVE or ARCHIVED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Every other field Xero sent.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// The organisation.
@@ -207,9 +192,6 @@ pub struct Organisation {
         schema(value_type = Option<String>, example = "/Date(1562371200000+0000)/")
     )]
     pub end_of_year_lock_date: Option<NaiveDate>,
-    /// Every other field Xero sent.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// `GET /Accounts` answer.
@@ -218,9 +200,6 @@ pub struct Organisation {
 pub struct Accounts {
     /// The accounts.
     pub accounts: Vec<Account>,
-    /// Envelope fields.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// `GET /TaxRates` answer.
@@ -229,9 +208,6 @@ pub struct Accounts {
 pub struct TaxRates {
     /// The rates.
     pub tax_rates: Vec<TaxRate>,
-    /// Envelope fields.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// `GET /TrackingCategories` answer.
@@ -240,9 +216,6 @@ pub struct TaxRates {
 pub struct TrackingCategories {
     /// The categories.
     pub tracking_categories: Vec<TrackingCategory>,
-    /// Envelope fields.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }
 
 /// `GET /Organisation` answer.
@@ -251,7 +224,4 @@ pub struct TrackingCategories {
 pub struct Organisations {
     /// One organisation.
     pub organisations: Vec<Organisation>,
-    /// Envelope fields.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, Value>,
 }

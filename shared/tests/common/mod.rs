@@ -86,7 +86,6 @@ fn tax(tax_type: &str, revenue: bool, expenses: bool, liabilities: bool) -> TaxR
         can_apply_to_liabilities: Some(liabilities),
         can_apply_to_assets: Some(expenses),
         can_apply_to_equity: Some(false),
-        ..TaxRate::default()
     }
 }
 

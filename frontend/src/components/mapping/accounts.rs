@@ -2,7 +2,7 @@
 //! a Xero account from the live chart, with suggestions, archived and system accounts flagged, and
 //! each Xero account's tax type.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use srm_xero_shared::api::ReferenceSnapshot;
@@ -25,10 +25,10 @@ pub struct MapRow {
     pub description: String,
 }
 
-/// Every SRM account (and division) in the postings or the rules, sorted.
+/// Every SRM account (and division) in the postings or the rules, sorted, each once with the
+/// first description seen.
 pub fn srm_rows(postings: &[Posting], settings: &MappingSettings) -> Vec<MapRow> {
-    let mut seen = BTreeSet::new();
-    let mut rows = Vec::new();
+    let mut rows = BTreeMap::new();
     let from_postings = postings.iter().map(|p| {
         (
             p.account.clone(),
@@ -41,16 +41,15 @@ pub fn srm_rows(postings: &[Posting], settings: &MappingSettings) -> Vec<MapRow>
         .iter()
         .map(|r| (r.srm_account.clone(), r.division.clone(), String::new()));
     for (account, division, description) in from_postings.chain(from_rules) {
-        if seen.insert((account.clone(), division.clone())) {
-            rows.push(MapRow {
-                account,
-                division,
-                description,
-            });
-        }
+        rows.entry((account, division)).or_insert(description);
     }
-    rows.sort();
-    rows
+    rows.into_iter()
+        .map(|((account, division), description)| MapRow {
+            account,
+            division,
+            description,
+        })
+        .collect()
 }
 
 /// Why an account is a poor choice, if it is.
@@ -98,10 +97,16 @@ pub fn suggestions<'a>(row: &MapRow, reference: &'a ReferenceData) -> Vec<&'a Ac
             .map(|a| (words(&a.name).intersection(&wanted).count(), a))
             .filter(|(score, _)| *score > 0)
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
+        scored.sort_by(by_score_then_code);
         out.extend(scored.into_iter().take(2).map(|(_, a)| a));
     }
     out
+}
+
+/// Higher scores first, then code order. Both account lists sort with this one function, so the
+/// bundle carries one copy of the sort for them.
+fn by_score_then_code(a: &(usize, &Account), b: &(usize, &Account)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code))
 }
 
 /// What is wrong with the Xero account a row maps to, if anything.
@@ -125,15 +130,16 @@ pub fn row_problem(
 
 /// `<option>`s of every Xero account with a code, in code order, flagged where unusable.
 pub fn account_options(reference: &ReferenceData, selected: &str) -> Html {
-    let mut codes: Vec<&Account> = reference
+    let mut codes: Vec<(usize, &Account)> = reference
         .accounts
         .iter()
         .filter(|a| a.code.is_some())
+        .map(|a| (0, a))
         .collect();
-    codes.sort_by(|a, b| a.code.cmp(&b.code));
+    codes.sort_by(by_score_then_code);
     codes
         .into_iter()
-        .map(|a| {
+        .map(|(_, a)| {
             let code = a.code.clone().unwrap_or_default();
             let flag = account_flag(a).map(|f| format!(" ({f})")).unwrap_or_default();
             html! { <option value={code.clone()} selected={code == selected}>{ format!("{code} — {}{flag}", a.name) }</option> }
