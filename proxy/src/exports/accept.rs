@@ -290,6 +290,8 @@ async fn plan_steps(
         .await?;
     let mut verdict = Verdict::default();
     let mut staged = Vec::new();
+    // Staged by postings too: one journal of a big close can hold thousands of them.
+    let mut held = 0;
     for (first, last) in steps {
         let (planning, wanted) = (Arc::clone(&planning), Arc::clone(wanted));
         let before = verdict.postable();
@@ -300,10 +302,11 @@ async fn plan_steps(
                 replan::pick(c, &planning, &postings, &wanted, before)
             })
             .await?;
-        staged.extend(verdict.add(picked));
-        // Staged by postings too: one journal of a big close can hold thousands of them.
-        let held: usize = staged.iter().map(|(_, j)| j.postings.len()).sum();
+        let added = verdict.add(picked);
+        held += added.iter().map(|(_, j)| j.postings.len()).sum::<usize>();
+        staged.extend(added);
         if staged.len() >= STAGE_JOURNALS || held as u64 >= STEP_POSTINGS {
+            held = 0;
             let batch = std::mem::take(&mut staged);
             state
                 .db()
