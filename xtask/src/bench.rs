@@ -864,9 +864,10 @@ the other measurements, and other builds may share the machine: latency figures 
 
 - **Bundle size** (bar 350 KB gzipped, DESIGN.md): the component is built from well-kept \
 crates: it reads and writes the proxy's JSON with serde through the shared API types, talks HTTP \
-and server-sent events with gloo-net, reads dates with chrono and CSV with the csv crate (issue \
-14 removed the hand-written JSON reader, sort, dates, CSV reader and fetch that had saved \
-≈ 100 KB). What is cut is cut by configuration: the wasm-release profile (opt-level \"z\", LTO, \
+and server-sent events with gloo-net, reads dates with chrono and CSV with csv-core, the splitter \
+the csv crate is built on (the page reads a whole file that is already text, and the crate's \
+buffered reader and record types cost ≈ 4 KB gzipped; issue 14 removed the hand-written JSON \
+reader, sort, dates, CSV reader and fetch that had saved ≈ 100 KB). What is cut is cut by configuration: the wasm-release profile (opt-level \"z\", LTO, \
 one codegen unit, panic = abort, stripped) and wasm-opt -Oz, passes repeated until nothing \
 changes, without Binaryen's inlining pass. Tried and kept out: opt-level \"s\" \
 (+44 KB gzipped), Binaryen's inlining (+26 KB), `--merge-similar-functions` and `--gufa` (no \
@@ -874,7 +875,11 @@ gain). The largest parts before wasm-opt (a name-section profile): serde_json's 
 deserializers (≈ 170 KB raw), alloc and core (≈ 195 KB), Yew (≈ 75 KB), the components, chrono, \
 rust_decimal and hashbrown (≈ 25 KB each). The files are downloaded once per release: their names \
 carry their content's hash and the proxy serves them `immutable`; a returning page only \
-revalidates `embed.js` (`304`).
+revalidates `embed.js` (`304`). After issue 16's component parts (363,263 bytes) the rest was \
+cut from what the page carried for nothing: Xero's reference data kept a flattened catch-all of \
+every field Xero sent, which the page downloaded and parsed through `serde_json::Value` \
+(≈ 6 KB); progress events named changes with a second row type (now whole rows); a client-side \
+sort of exports the proxy already lists newest first; an async block per answer type.
 - **Proxy memory** (53 MiB before): see **Peak RSS** above.
 - **429s**: the pacer used to count only the worker's calls, and the proxy's reads of the \
 reference data (4 calls when the component plans) fell in the same Xero minute as the first \
