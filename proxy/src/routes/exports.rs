@@ -193,9 +193,12 @@ pub async fn events(
         .tickets()
         .redeem(query.ticket.as_deref(), state.now())
         .map_err(|e: TicketError| AppError::Unauthorized(e.to_string()))?;
+    // Watching starts before the first answer is read: a change written while it is read then
+    // wakes the stream. Subscribed after it, that change would count as seen and the stream
+    // would wait for the next one, which the last change of an export never has.
+    let changes = state.hub().subscribe();
     let first = crate::exports::progress(&state, n, query.since).await?;
     let permit = state.guards().stream()?;
-    let changes = state.hub().subscribe();
     let expires_at = caller.expires_at;
     let stream = futures_util::stream::unfold(
         (state, changes, Some(first), None::<Progress>, permit),
