@@ -158,8 +158,9 @@ impl Effects {
     }
 
     /// Finds the days before today with postings that no export holds: the feed of the last
-    /// month after the last exported date, and the already-exported lookup of its postings.
-    /// Quiet when it fails: the banner is a hint.
+    /// month after the last exported date. Nothing there is in an export (the date is the latest
+    /// posting date any export holds), so the proxy is not asked again. Quiet when it fails: the
+    /// banner is a hint.
     pub fn scan_unsynced(&self, last_exported: Option<NaiveDate>) {
         let Some(today) = format::today() else {
             return;
@@ -174,25 +175,14 @@ impl Effects {
             let Ok(read) = backend.feed(from, limit).await else {
                 return;
             };
-            let recent: Vec<&srm_xero_shared::Posting> = read
+            let mut days: Vec<NaiveDate> = read
                 .postings
                 .iter()
-                .filter(|p| p.date >= from && p.date < today)
+                .map(|p| p.date)
+                .filter(|&d| d >= from && d < today)
                 .collect();
-            let mut days: Vec<NaiveDate> = Vec::new();
-            if !recent.is_empty() {
-                let posting_ids = recent.iter().map(|p| p.id.clone()).collect();
-                let Ok(answer) = exported_in_pieces(backend, posting_ids).await else {
-                    return;
-                };
-                days = recent
-                    .iter()
-                    .filter(|p| !answer.exported.contains_key(&p.id))
-                    .map(|p| p.date)
-                    .collect();
-                days.sort_unstable();
-                days.dedup();
-            }
+            days.sort_unstable();
+            days.dedup();
             dispatch.dispatch(Action::UnsyncedFound(days));
         });
     }
