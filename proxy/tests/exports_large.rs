@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::exports::{
-    accept, add_divisions, assert_each_once, close_of, export_all, first_day, gl,
+    accept, accept_draft, add_divisions, assert_each_once, close_of, export_all, first_day, gl,
     plan_like_the_component, wait_settled,
 };
 use common::{TestApp, simulator, spawn_configured, test_limits};
@@ -242,27 +242,18 @@ async fn a_draft_takes_a_piece_again_once_and_refuses_the_same_id_with_other_con
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A refused Accept (a key that does not come out of the postings) leaves the draft usable.
-    let accepting = format!("/api/drafts/{draft}/accept");
-    let accept_keys = |keys: Vec<JournalKey>| {
-        app.call(
-            Method::POST,
-            &accepting,
-            &clerk,
-            Some(json!({ "journals": keys })),
-        )
-    };
     let invented = JournalKey::from_posting_ids(["nothing"]);
-    let (status, body) = accept_keys(vec![invented]).await;
+    let (status, body) = accept_draft(&app, &draft, &[invented]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let journals = plan_like_the_component(&app, &postings).await;
     let keys: Vec<JournalKey> = journals.iter().map(|j| j.key.clone()).collect();
-    let (status, body) = accept_keys(keys.clone()).await;
+    let (status, body) = accept_draft(&app, &draft, &keys).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let number = body["number"].as_u64().unwrap();
     // Accepted: the draft is the export's now, and takes nothing more.
     let (status, _) = send(json!([])).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = accept_keys(keys).await;
+    let (status, _) = accept_draft(&app, &draft, &keys).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     wait_settled(&app, number, false).await;
     assert_each_once(&app, &journals, &postings);
@@ -277,14 +268,7 @@ async fn a_deleted_or_empty_draft_makes_no_export_and_big_lookups_go_in_pieces()
     app.connect_to(ACME_TENANT_ID).await;
     let draft = common::exports::new_draft(&app).await;
     let key = JournalKey::from_posting_ids(["GL-1"]);
-    let (status, body) = app
-        .call(
-            Method::POST,
-            &format!("/api/drafts/{draft}/accept"),
-            &app.clerk(),
-            Some(json!({ "journals": [key] })),
-        )
-        .await;
+    let (status, body) = accept_draft(&app, &draft, &[key]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["message"].as_str().unwrap().contains("no postings"),

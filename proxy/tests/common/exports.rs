@@ -206,6 +206,11 @@ pub async fn accept(
             return (status, body);
         }
     }
+    accept_draft(app, &draft, keys).await
+}
+
+/// `POST /api/drafts/{draft}/accept` with these keys, as the clerk.
+pub async fn accept_draft(app: &TestApp, draft: &str, keys: &[JournalKey]) -> (StatusCode, Value) {
     app.call(
         Method::POST,
         &format!("/api/drafts/{draft}/accept"),
