@@ -61,7 +61,8 @@ pub fn App(props: &AppProps) -> Html {
             Effects::new(backend, dispatch)
         })
     };
-    let caller = format::caller(&props.caller_token);
+    // Read once per token, not at every render (a running export renders at each event).
+    let caller = use_memo(props.caller_token.clone(), |token| format::caller(token));
     let root = use_node_ref();
     hooks::use_page(&effects);
     hooks::use_live_progress(&state, &effects);

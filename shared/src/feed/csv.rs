@@ -95,6 +95,9 @@ struct Records<'a> {
     splitter: Reader,
     text: &'a str,
     at: usize,
+    /// A record's unquoted bytes and where each field ends, kept from record to record.
+    out: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl<'a> Records<'a> {
@@ -103,6 +106,8 @@ impl<'a> Records<'a> {
             splitter: Reader::new(),
             text,
             at: 0,
+            out: vec![0; 256],
+            ends: vec![0; 16],
         }
     }
 }
@@ -112,8 +117,7 @@ impl Iterator for Records<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let start = self.at;
-        let mut out = vec![0; 256];
-        let mut ends = vec![0; 16];
+        let (out, ends) = (&mut self.out, &mut self.ends);
         let (mut written, mut fields) = (0, 0);
         loop {
             // The whole text is given at once; once it is used up, the empty rest tells the
